@@ -1,0 +1,92 @@
+"""The steps each DAG task runs, chained: plan → extract → normalise → validate → load.
+
+Only small dicts (ids and counts) are returned, because they travel through XCom; the data
+itself passes through the warehouse (raw → staging → core), so any worker can run any step.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from pantau.config import load_yaml
+
+log = logging.getLogger(__name__)
+
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "sirup": ("rup_",),
+    "spse": ("spse_",),
+    "ekatalog": ("ecat_", "bela_"),
+}
+
+
+def family_datasets(family: str) -> list[str]:
+    """Datasets of one source family, in the order they should load (masters first)."""
+    from pantau.datasets import DATASETS
+
+    prefixes = FAMILIES[family]
+    return [name for name in DATASETS if name.startswith(prefixes)]
+
+
+def instansi(kd_klpd: list[str] | None = None) -> list[dict[str, Any]]:
+    """Configured instansi (include/config/pantau.yaml), optionally narrowed to some kd_klpd."""
+    rows = load_yaml("pantau.yaml")["instansi"]
+    return [r for r in rows if not kd_klpd or r["kd_klpd"] in kd_klpd]
+
+
+def plan_partitions(family: str, tahun: int, kd_klpd: list[str] | None = None) -> list[dict[str, Any]]:
+    """One partition per dataset × instansi × tahun — the unit of mapping and of atomic loads."""
+    return [
+        {"dataset": ds, "kd_klpd": inst["kd_klpd"], "tahun": tahun}
+        for inst in instansi(kd_klpd)
+        for ds in family_datasets(family)
+    ]
+
+
+def extract(partition: dict[str, Any]) -> dict[str, Any]:
+    from pantau.sources.extract import extract_partition
+
+    res = extract_partition(partition["dataset"], partition["kd_klpd"], int(partition["tahun"]))
+    log.info("extract %s %s %s: fetch_id=%s status=%s rows=%s reused=%s", partition["dataset"],
+             partition["kd_klpd"], partition["tahun"], res.fetch_id, res.status, res.n_rows, res.reused)
+    return {**partition, "fetch_id": res.fetch_id, "status": res.status, "n_rows": res.n_rows}
+
+
+def normalize(fetch: dict[str, Any]) -> dict[str, Any]:
+    """raw pages → typed staging rows (COPY), replacing any earlier staging rows of the fetch."""
+    from pantau.db import transaction
+    from pantau.load.staging import write_staging
+    from pantau.sources.normalize import normalize_records
+    from pantau.sources.raw import read_fetch
+
+    raw = read_fetch(fetch["fetch_id"])
+    df = normalize_records(
+        raw.dataset, raw.records, source_system=raw.source_system,
+        context={"kd_klpd": raw.kd_klpd, "kd_lpse": raw.kd_lpse, "tahun": raw.tahun},
+    )
+    with transaction() as conn:
+        n = write_staging(conn, raw.dataset, fetch["fetch_id"], df)
+    log.info("normalise %s fetch %s: %s rows staged", raw.dataset, fetch["fetch_id"], n)
+    return {**fetch, "n_staged": n}
+
+
+def validate(fetch: dict[str, Any]) -> dict[str, Any]:
+    from pantau.validate import validate_fetch
+
+    summary = validate_fetch(fetch["fetch_id"])
+    log.info("validate %s fetch %s: %s rows, %s quarantined", fetch["dataset"], fetch["fetch_id"],
+             summary.n_rows, summary.n_quarantined)
+    return {**fetch, "n_quarantined": summary.n_quarantined}
+
+
+def load(fetch: dict[str, Any], snapshot_date: dt.date) -> dict[str, Any]:
+    from pantau.load import load_fetch
+
+    res = load_fetch(fetch["fetch_id"], snapshot_date)
+    log.info("load %s fetch %s: %s", fetch["dataset"], fetch["fetch_id"], res)
+    return {**fetch, "snapshot_date": snapshot_date.isoformat()}
+
+
+def run_partition(partition: dict[str, Any], snapshot_date: dt.date) -> dict[str, Any]:
+    """All steps for one partition in-process (used by benchmarks and the CLI, not by DAGs)."""
+    return load(validate(normalize(extract(partition))), snapshot_date)

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# One-time setup, re-run cheaply by every make target: system libraries, then the venv.
+# Each step leaves a stamp keyed by its inputs, so a second run installs nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+STAMP_DIR=.local/stamps
+mkdir -p "$STAMP_DIR"
+
+# --- system libraries (WeasyPrint's Pango/HarfBuzz, poppler for PDF tests, a PostgreSQL server) ---
+SYS_PKGS="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig poppler-utils"
+if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && [ -z "${PANTAU_WAREHOUSE_URL:-}" ]; then
+  SYS_PKGS="$SYS_PKGS postgresql"
+fi
+missing=""
+for p in $SYS_PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "==> memasang paket sistem:$missing"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  else
+    echo "!! paket sistem belum terpasang:$missing" >&2
+    echo "   jalankan: sudo apt-get install$missing" >&2
+  fi
+fi
+
+# --- Python environment from the lock ---
+lock_sum=$(sha256sum constraints.txt | cut -c1-16)
+if [ ! -f "$STAMP_DIR/venv-$lock_sum" ] || [ ! -x .venv/bin/python ]; then
+  echo "==> menyiapkan .venv dari constraints.txt"
+  [ -x .venv/bin/python ] || "$PY" -m venv .venv
+  [ -x .venv/bin/uv ] || .venv/bin/python -m pip install -q "uv==0.13.9"
+  VIRTUAL_ENV="$PWD/.venv" .venv/bin/uv pip sync -q --compile-bytecode constraints.txt
+  rm -f "$STAMP_DIR"/venv-*
+  touch "$STAMP_DIR/venv-$lock_sum"
+fi
