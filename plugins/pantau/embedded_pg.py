@@ -155,16 +155,20 @@ def ensure_running() -> Server:
             "PANTAU_WAREHOUSE_URL at an existing server."
         )
     _prepare_dir()
-    if not (DATA_DIR / "PG_VERSION").exists():
-        subprocess.run(
-            _as_server_user([f"{bindir}/initdb", "-D", str(DATA_DIR), "-U", "postgres",
+    # The server user resolves paths itself: hand it the real folder, not the symlink.
+    pg_dir, data_dir = PG_DIR.resolve(), DATA_DIR.resolve()
+    if not (data_dir / "PG_VERSION").exists():
+        init = subprocess.run(
+            _as_server_user([f"{bindir}/initdb", "-D", str(data_dir), "-U", "postgres",
                              "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]),
-            check=True, capture_output=True, text=True,
+            capture_output=True, text=True,
         )
+        if init.returncode != 0:
+            raise EmbeddedPostgresError(f"initdb failed in {data_dir}: {init.stderr.strip()}")
     port = state.port if state and not _port_open(state.port) else _free_port()
-    opts = f"-p {port} -k {PG_DIR} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
+    opts = f"-p {port} -k {pg_dir} -c listen_addresses=127.0.0.1 -c synchronous_commit=off"
     proc = subprocess.run(
-        _as_server_user([f"{bindir}/pg_ctl", "-D", str(DATA_DIR), "-l", str(PG_DIR / "server.log"),
+        _as_server_user([f"{bindir}/pg_ctl", "-D", str(data_dir), "-l", str(pg_dir / "server.log"),
                          "-o", opts, "-w", "-t", "60", "start"]),
         capture_output=True, text=True,
     )
@@ -203,7 +207,7 @@ def stop() -> bool:
     if not state or not (DATA_DIR / "postmaster.pid").exists():
         return False
     subprocess.run(
-        _as_server_user([f"{state.bindir}/pg_ctl", "-D", str(DATA_DIR), "-m", "fast", "-w", "stop"]),
+        _as_server_user([f"{state.bindir}/pg_ctl", "-D", str(DATA_DIR.resolve()), "-m", "fast", "-w", "stop"]),
         capture_output=True, text=True,
     )
     return True
