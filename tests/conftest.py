@@ -8,6 +8,7 @@ import os
 import sys
 import tempfile
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -59,19 +60,33 @@ def _template_db(pg_server_url: str):
     admin.close()
 
 
+@contextmanager
+def migrated_database(server_url: str, template: str):
+    """A new database copied from the migrated template; dropped afterwards."""
+    name = f"pantau_t_{uuid.uuid4().hex[:10]}"
+    admin = _admin(server_url)
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield str(make_url(server_url).set(database=name))
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(scope="session")
+def _migrated_database():
+    """`migrated_database` for module-scoped fixtures (test modules cannot import conftest)."""
+    return migrated_database
+
+
 @pytest.fixture
 def warehouse_url(pg_server_url: str, _template_db: str, monkeypatch) -> str:
     """A fresh, fully migrated warehouse database for one test; PANTAU_WAREHOUSE_URL points at it."""
-    name = f"pantau_t_{uuid.uuid4().hex[:10]}"
-    admin = _admin(pg_server_url)
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}" TEMPLATE "{_template_db}"')
-    url = str(make_url(pg_server_url).set(database=name))
-    monkeypatch.setenv("PANTAU_WAREHOUSE_URL", url)
-    yield url
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
+    with migrated_database(pg_server_url, _template_db) as url:
+        monkeypatch.setenv("PANTAU_WAREHOUSE_URL", url)
+        yield url
 
 
 @pytest.fixture

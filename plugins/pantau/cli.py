@@ -105,12 +105,12 @@ def cmd_stop(_: argparse.Namespace) -> int:
 
 
 def cmd_docs(_: argparse.Namespace) -> int:
-    from pantau.docs_gen import write_data_dictionary
+    from pantau.docs_gen import generate
     from pantau.migrate import migrate
 
     url = _warehouse()
     migrate(url, log=lambda *_: None)
-    path = write_data_dictionary(url, REPO_ROOT / "docs" / "warehouse.md")
+    path = generate(url, REPO_ROOT / "docs" / "warehouse.md")
     print(f"Kamus data ditulis ke {path}")
     return 0
 

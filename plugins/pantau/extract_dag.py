@@ -59,9 +59,16 @@ def build(family: str, *, dag_id: str, schedule: Any, doc_md: str, tags: list[st
 
         @task
         def validate(fetch: dict[str, Any]) -> dict[str, Any]:
-            from pantau import pipeline
+            """A critical finding is deterministic: fail at once, no retry (the raw payload is kept)."""
+            from airflow.exceptions import AirflowFailException
 
-            return pipeline.validate(fetch)
+            from pantau import pipeline
+            from pantau.validate import CriticalValidationError
+
+            try:
+                return pipeline.validate(fetch)
+            except CriticalValidationError as err:
+                raise AirflowFailException(str(err)) from err
 
         @task
         def load(fetch: dict[str, Any]) -> dict[str, Any]:

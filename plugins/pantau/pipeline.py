@@ -71,12 +71,27 @@ def normalize(fetch: dict[str, Any]) -> dict[str, Any]:
 
 
 def validate(fetch: dict[str, Any]) -> dict[str, Any]:
-    from pantau.validate import validate_fetch
+    """GX suite on the staged rows; Data Docs are refreshed with the result, critical or not."""
+    from pantau.validate import CriticalValidationError, build_data_docs, validate_fetch
 
-    summary = validate_fetch(fetch["fetch_id"])
+    try:
+        summary = validate_fetch(fetch["fetch_id"])
+    except CriticalValidationError as err:
+        _data_docs(build_data_docs, [err])
+        raise
+    _data_docs(build_data_docs, [summary])
     log.info("validate %s fetch %s: %s rows, %s quarantined", fetch["dataset"], fetch["fetch_id"],
              summary.n_rows, summary.n_quarantined)
     return {**fetch, "n_quarantined": summary.n_quarantined}
+
+
+def _data_docs(build, results: list) -> None:
+    """Data Docs are a view for people: a failure to build them must not fail the load."""
+    try:
+        path = build(results)
+        log.info("Data Docs: %s", path)
+    except Exception:  # noqa: BLE001
+        log.exception("Data Docs could not be built")
 
 
 def load(fetch: dict[str, Any], snapshot_date: dt.date) -> dict[str, Any]:

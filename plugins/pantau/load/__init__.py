@@ -1,0 +1,86 @@
+"""Warehouse loading: staging (COPY) → core (set-based upsert) → history (SCD2).
+
+Import-light on purpose (DAG files import this): pandas is imported only inside
+`pantau.load.staging` functions. Public API:
+
+- `pantau.load.staging.write_staging(conn, dataset, fetch_id, df) -> int`
+- `load_fetch(fetch_id, snapshot_date, *, url=None, allow_empty=False) -> LoadResult`
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable
+
+from pantau import db
+from pantau.load.merge import LoadError, LoadResult, check_snapshot_order, lock_partition, merge_partition, read_partition
+
+__all__ = ["load_fetch", "LoadResult", "LoadError"]
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def load_fetch(fetch_id: int, snapshot_date: dt.date | str, *, url: str | None = None,
+               allow_empty: bool = False, _fail_after: Callable[[str], None] | None = None) -> LoadResult:
+    """Merge the fetch's staging rows (minus quarantine) into core and history; log to audit.load_log.
+
+    One transaction for the whole partition (dataset × instansi × tahun): either every core and
+    history change of this snapshot is committed together with its `audit.load_log` row, or
+    none is (a failed attempt is then logged with status 'failed' in a separate transaction).
+    `allow_empty`: an empty snapshot marks every row of the partition deleted only when asked —
+    an empty ISB body is more often an outage than a year without packages.
+    `_fail_after` is a test hook called with a step name after each statement.
+    """
+    snapshot = _as_date(snapshot_date)
+    conn = db.connect(url)
+    partition = None
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SET LOCAL TimeZone = 'Asia/Jakarta'")
+            partition = read_partition(cur, fetch_id)
+            lock_partition(cur, partition.src_partition)
+            check_snapshot_order(cur, partition, snapshot)
+            cur.execute(
+                "INSERT INTO audit.load_log (dataset, kd_klpd, kd_lpse, tahun, src_partition, fetch_id, snapshot_date) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING load_id",
+                (partition.dataset, partition.kd_klpd, partition.kd_lpse, partition.tahun,
+                 partition.src_partition, fetch_id, snapshot),
+            )
+            load_id = cur.fetchone()[0]
+            result = merge_partition(cur, partition, snapshot, load_id, allow_empty=allow_empty, hook=_fail_after)
+            cur.execute(
+                "UPDATE audit.load_log SET finished_at = clock_timestamp(), rows_in = %s, rows_loaded = %s, "
+                "rows_quarantined = %s, rows_deleted = %s, rows_history = %s, status = 'ok' WHERE load_id = %s",
+                (result.rows_in, result.rows_loaded, result.rows_quarantined, result.rows_deleted,
+                 result.rows_history, load_id),
+            )
+        conn.commit()
+        return result
+    except BaseException as exc:
+        conn.rollback()
+        _log_failure(conn, fetch_id, snapshot, partition, exc)
+        raise
+    finally:
+        conn.close()
+
+
+def _log_failure(conn, fetch_id: int, snapshot: dt.date, partition, exc: BaseException) -> None:
+    """Record a failed attempt after the rollback; never masks the original error."""
+    if partition is None:
+        return
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "INSERT INTO audit.load_log (dataset, kd_klpd, kd_lpse, tahun, src_partition, fetch_id, snapshot_date, "
+                "finished_at, status, error) VALUES (%s, %s, %s, %s, %s, %s, %s, clock_timestamp(), 'failed', %s)",
+                (partition.dataset, partition.kd_klpd, partition.kd_lpse, partition.tahun, partition.src_partition,
+                 fetch_id, snapshot, f"{type(exc).__name__}: {exc}"[:4000]),
+            )
+        conn.commit()
+    except Exception:  # noqa: BLE001 — logging must not hide the load error
+        conn.rollback()

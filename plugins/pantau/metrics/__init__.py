@@ -1,0 +1,45 @@
+"""Metrics: ITKP components, e-purchasing share, penyerapan and lagging PDs, as of a date.
+
+DAG files import this package, so nothing heavy happens at import time: the functions below
+import their implementation (SQL runner, YAML) only when called.
+
+Public API (docs/architecture.md, docs/metrics/):
+- ``compute(kd_klpd, tahun, as_of, *, url=None, config=None) -> int`` — one KLPD, returns metric_run_id.
+- ``compute_many(kd_klpds, tahun, as_of, *, url=None, config=None) -> dict[str, int]`` — many KLPDs
+  in one set-based pass (national runs, bench/metrics.py).
+- ``load_config(tahun) -> dict`` — effective configuration (metrics.yaml + itkp/<year>.yaml).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, Iterable
+
+
+def load_config(tahun: int) -> dict[str, Any]:
+    """Effective configuration for a fiscal year (a fresh dict; safe to modify)."""
+    from pantau.metrics.config import load_config as _load
+
+    return _load(tahun)
+
+
+def compute(kd_klpd: str, tahun: int, as_of: _dt.date | str, *, url: str | None = None,
+            config: dict[str, Any] | None = None) -> int:
+    """Compute every mart table for one KLPD and year as of a date; return the metric_run_id.
+
+    Re-running with the same (kd_klpd, tahun, as_of, effective config) keeps the same
+    metric_run_id and replaces that run's rows in one transaction.
+    """
+    from pantau.metrics.runner import compute_many as _many
+
+    return _many([kd_klpd], tahun, as_of, url=url, config=config)[kd_klpd]
+
+
+def compute_many(kd_klpds: Iterable[str] | None, tahun: int, as_of: _dt.date | str, *,
+                 url: str | None = None, config: dict[str, Any] | None = None) -> dict[str, int]:
+    """Like ``compute`` for many KLPDs at once (None = every KLPD with RUP or budget that year)."""
+    from pantau.metrics.runner import compute_many as _many
+
+    return _many(kd_klpds, tahun, as_of, url=url, config=config)
+
+
+__all__ = ["compute", "compute_many", "load_config"]

@@ -1,0 +1,198 @@
+"""Benchmark the warehouse load path on ≥ 1,000,000 staging rows (e-Katalog v6 shape).
+
+Prints, for the same data in one run:
+  * ours   — pantau.load.staging.write_staging (DataFrame → CSV buffer → psycopg2 COPY) and the
+             end-to-end path (+ load_fetch: upsert into core, SCD2 history, load_log);
+  * psql   — `psql \\copy` of the identical CSV file into the same staging table (the physical limit);
+  * to_sql — pandas DataFrame.to_sql (SQLAlchemy, multi-row INSERTs) on a sample, extrapolated;
+  * driver — psycopg2 copy_expert vs psycopg 3 cursor.copy (same buffer) vs psycopg 3 write_row.
+Targets: ours ≥ 0.7× psql, ≥ 10× to_sql.
+Run: `.venv/bin/python bench/load.py [--rows 1000000]` (uses a temporary database on the
+warehouse server and drops it).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "plugins"))
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from pantau import db  # noqa: E402
+from pantau.config import warehouse_url  # noqa: E402
+from pantau.load import load_fetch  # noqa: E402
+from pantau.load.staging import copy_sql, frame_to_csv, prepare_frame, write_staging  # noqa: E402
+from pantau.migrate import migrate  # noqa: E402
+
+DATASET = "ecat_paket_v6"
+
+
+def make_frame(n: int) -> pd.DataFrame:
+    """n synthetic v6 orders with realistic types (text ULIDs, money, dates, statuses, nulls)."""
+    rng = np.random.default_rng(7)
+    ids = pd.Series(np.arange(n)).map(lambda i: f"01K{i:023d}")
+    status = np.array(["ON_PROCESS", "COMPLETED", "PAYMENT_OUTSIDE_SYSTEM", "ON_ADDENDUM"])
+    ship = np.array(["DRAFT", "PROCESSING", "SHIPPING", "DELIVERED", "BUYER_CONFIRMED", "COMPLETED"])
+    satker = np.array([f"1.03.2.15.1.04.{i:02d}.0000" for i in range(100)])
+    total = rng.integers(100_000, 5_000_000_000, n)
+    sikap = pd.array(rng.integers(0, 900_000, n), dtype="Int64")
+    sikap[rng.random(n) < 0.4] = pd.NA
+    return pd.DataFrame({
+        "tahun_anggaran": 2025, "jenis_instansi": "KABUPATEN", "nama_instansi": "Kab. Bandung", "kd_klpd": "D107",
+        "kd_satker_str": satker[rng.integers(0, 100, n)], "nama_satker": "DINAS KOMUNIKASI DAN INFORMATIKA",
+        "kd_paket": ids, "kd_rup": rng.integers(50_000_000, 60_000_000, n),
+        "rup_nama_pkt": "Belanja Alat Tulis Kantor, Kertas dan Cover", "product_ids": "a1b2c3,d4e5f6",
+        "sumber_dana": "APBD", "mak": "3.30.05.2.01.0002.5.1.02.02.01.0047.", "kd_penyedia_v6": "01K32QD12XPKKTQ",
+        "kd_penyedia_sikap": sikap, "jml_jenis_produk": rng.integers(1, 20, n),
+        "jml_produk": np.round(rng.random(n) * 1000, 2), "ongkir": (total // 100) / 100,
+        "total_harga": total, "tgl_order": pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 300, n), "D"),
+        "status_pkt": status[rng.integers(0, 4, n)], "status_pengiriman": ship[rng.integers(0, 6, n)],
+        "source_event_date": pd.Timestamp("2025-10-03"), "row_no": np.arange(n, dtype=np.int32),
+    })
+
+
+def timed(fn):
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
+
+
+def truncate(url: str) -> None:
+    with db.transaction(url) as conn, conn.cursor() as cur:
+        cur.execute(f"TRUNCATE staging.{DATASET}")
+
+
+def new_fetch(url: str, n: int) -> int:
+    with db.transaction(url) as conn, conn.cursor() as cur:
+        cur.execute("INSERT INTO raw.fetch (source_system, dataset, kd_klpd, tahun, url, started_at, finished_at, "
+                    "status, n_pages, n_rows, n_bytes, sha256) VALUES ('isb', %s, 'D107', 2025, 'bench', now(), now(), "
+                    "'ok', 1, %s, 0, 'bench') RETURNING fetch_id", (DATASET, n))
+        return cur.fetchone()[0]
+
+
+def bench(n: int, sample: int) -> None:
+    base = warehouse_url()
+    name = f"pantau_bench_{uuid.uuid4().hex[:6]}"
+    admin = db.connect(str(make_url(base).set(database="postgres")))
+    admin.autocommit = True
+    admin.cursor().execute(f'CREATE DATABASE "{name}"')
+    url = str(make_url(base).set(database=name))
+    try:
+        migrate(url, log=lambda *_: None)
+        t_make, df = timed(lambda: make_frame(n))
+        print(f"rows: {n:,} ({DATASET}, {df.shape[1]} columns); frame built in {t_make:.1f}s")
+        fetch = new_fetch(url, n)
+
+        # ours: write_staging = prepare + CSV + DELETE + COPY, committed
+        def ours():
+            with db.transaction(url) as conn:
+                return write_staging(conn, DATASET, fetch, df)
+        t_ours, written = timed(ours)
+        assert written == n
+        t_load, res = timed(lambda: load_fetch(fetch, "2025-10-03", url=url))
+        assert res.rows_loaded == n and res.rows_history == n, res
+
+        # the same CSV, for psql and the driver comparison
+        frame, cols = prepare_frame(DATASET, fetch, df)
+        t_csv, buf = timed(lambda: frame_to_csv(frame))
+        csv_text = buf.getvalue()
+        copy_stmt = copy_sql(DATASET, cols)
+
+        truncate(url)
+        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8") as fh:
+            fh.write(csv_text)
+            path = fh.name
+        os.chmod(path, 0o644)
+        conn2 = db.connect(url)
+        stmt_text = copy_stmt.as_string(conn2).replace("FROM STDIN", f"FROM '{path}'")
+        conn2.close()
+        psql = ["/usr/bin/psql", db.dsn(url), "-v", "ON_ERROR_STOP=1", "-q", "-c", "\\" + stmt_text.replace("COPY", "copy", 1)]
+        t_psql, proc = timed(lambda: subprocess.run(psql, capture_output=True, text=True))
+        if proc.returncode != 0:
+            raise SystemExit(f"psql failed: {proc.stderr}")
+        os.unlink(path)
+
+        # drivers, same buffer
+        import io
+
+        import psycopg
+
+        truncate(url)
+
+        def pg2():
+            with db.transaction(url) as conn, conn.cursor() as cur:
+                cur.copy_expert(copy_stmt.as_string(conn), io.StringIO(csv_text), size=1 << 20)
+        t_pg2, _ = timed(pg2)
+        truncate(url)
+
+        def pg3():
+            with psycopg.connect(db.dsn(url)) as conn, conn.cursor() as cur:
+                with cur.copy(_as_text(copy_stmt, url)) as cp:
+                    for i in range(0, len(csv_text), 1 << 20):
+                        cp.write(csv_text[i:i + (1 << 20)])
+        t_pg3, _ = timed(pg3)
+        truncate(url)
+        small = frame.iloc[:sample]
+        rows = [tuple(None if pd.isna(v) else v for v in r) for r in small.itertuples(index=False)]
+
+        def pg3_rows():
+            with psycopg.connect(db.dsn(url)) as conn, conn.cursor() as cur:
+                stmt = _as_text(copy_stmt, url).replace(", NULL '\\N'", "")
+                with cur.copy(stmt.replace("FORMAT csv", "FORMAT text")) as cp:
+                    for r in rows:
+                        cp.write_row(r)
+        t_pg3_rows, _ = timed(pg3_rows)
+        truncate(url)
+
+        # pandas to_sql on a sample (SQLAlchemy + psycopg2, method='multi', chunks of 1000)
+        from sqlalchemy import create_engine
+
+        engine = create_engine(url)
+        to_sql_frame = small.copy()
+        t_tosql, _ = timed(lambda: to_sql_frame.to_sql(DATASET, engine, schema="staging", if_exists="append",
+                                                       index=False, method="multi", chunksize=1000))
+        engine.dispose()
+
+        rate = lambda rows_, secs: rows_ / secs  # noqa: E731
+        r_ours, r_psql = rate(n, t_ours), rate(n, t_psql)
+        r_e2e = rate(n, t_ours + t_load)
+        r_tosql = rate(sample, t_tosql)
+        print(f"ours   write_staging (prepare+CSV+COPY): {t_ours:7.2f}s {r_ours:12,.0f} rows/s "
+              f"(CSV serialisation alone {t_csv:.2f}s)")
+        print(f"ours   end-to-end (+ load_fetch merge + SCD2): {t_ours + t_load:7.2f}s {r_e2e:12,.0f} rows/s "
+              f"(load_fetch {t_load:.2f}s)")
+        print(f"psql   \\copy same CSV file:              {t_psql:7.2f}s {r_psql:12,.0f} rows/s")
+        print(f"to_sql sample {sample:,} rows, extrapolated:  {n / r_tosql:7.2f}s {r_tosql:12,.0f} rows/s")
+        print(f"driver psycopg2 copy_expert {t_pg2:.2f}s | psycopg3 copy.write {t_pg3:.2f}s | "
+              f"psycopg3 write_row {t_pg3_rows * n / sample:.2f}s (extrapolated from {sample:,})")
+        print(f"ratio  ours/psql = {r_ours / r_psql:.2f}x (target >= 0.7)   ours/to_sql = {r_ours / r_tosql:.1f}x "
+              f"(target >= 10)   end-to-end/psql = {r_e2e / r_psql:.2f}x")
+    finally:
+        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def _as_text(stmt, url: str) -> str:
+    conn = db.connect(url)
+    try:
+        return stmt.as_string(conn)
+    finally:
+        conn.close()
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--sample", type=int, default=50_000, help="rows for to_sql / write_row (extrapolated)")
+    a = ap.parse_args()
+    bench(a.rows, a.sample)

@@ -1,0 +1,14 @@
+-- core.rup_paket (tipe 'penyedia') ← staging.rup_paket_penyedia.
+SELECT DISTINCT ON (s.kd_rup)
+       s.kd_rup, s.tahun_anggaran::smallint AS tahun_anggaran, s.kd_klpd, s.kd_satker_str,
+       s.kd_satker AS sirup_kd_satker, s.nama_satker, 'penyedia'::text AS tipe, s.nama_paket, s.pagu,
+       s.kd_metode_pengadaan, s.metode_pengadaan, s.kd_jenis_pengadaan, s.jenis_pengadaan,
+       NULL::integer AS tipe_swakelola,
+       s.status_umumkan_rup, s.status_aktif_rup, s.status_delete_rup, s.status_dikecualikan,
+       s.tgl_pengumuman_paket, s.tgl_buat_paket, s.tgl_awal_pemilihan, s.tgl_akhir_pemilihan,
+       s.tgl_awal_kontrak, s.tgl_akhir_kontrak, s.nip_ppk, s.nama_ppk
+  FROM staging.rup_paket_penyedia s
+ WHERE s.fetch_id = %(fetch_id)s
+   AND (%(include_quarantined)s OR NOT EXISTS (SELECT 1 FROM _quarantined q WHERE q.row_no = s.row_no))
+   AND s.kd_rup IS NOT NULL
+ ORDER BY s.kd_rup, s.row_no DESC

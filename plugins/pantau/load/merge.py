@@ -1,0 +1,288 @@
+"""Set-based merge of one fetch (= one partition) from staging into core and history.
+
+Why this shape: a partition (dataset × instansi × tahun) is a full snapshot of the source, so a
+load is "make core look like this snapshot": upsert what is there (only rows whose values
+changed are touched, so re-running a fetch changes nothing), soft-delete what vanished, then
+write SCD2 versions for exactly the core rows this load touched (core.load_id = this load).
+Everything happens in one transaction under a per-partition advisory lock: a failure or a
+killed process leaves the previous contents intact and the next run starts clean.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from psycopg2 import sql
+
+from pantau.datasets import spec
+from pantau.load.mappings import Mapping, mappings_for
+
+LINEAGE = ("fetch_id", "load_id", "src_partition", "is_deleted", "deleted_at")
+# Columns that never make a history version on their own (they change with every load).
+UNTRACKED = ("fetch_id", "load_id", "src_partition", "deleted_at")
+_PARTITION_LOCK_NS = 727_004
+
+Hook = Callable[[str], None]
+
+
+class LoadError(RuntimeError):
+    """A fetch cannot be loaded; the message names fetch, dataset and partition."""
+
+
+@dataclass(frozen=True)
+class Partition:
+    """What raw.fetch says about a fetch: which partition it is a snapshot of."""
+
+    fetch_id: int
+    dataset: str
+    source_system: str
+    kd_klpd: str | None
+    kd_lpse: int | None
+    tahun: int
+    status: str
+    n_rows: int | None
+
+    @property
+    def instansi(self) -> str:
+        """kd_klpd for KLPD-filtered feeds; "lpse<kd_lpse>" for LPSE-filtered SPSE feeds."""
+        if spec(self.dataset).filter_by == "lpse" and self.kd_lpse is not None:
+            return f"lpse{self.kd_lpse}"
+        if self.kd_klpd:
+            return self.kd_klpd
+        raise LoadError(f"fetch {self.fetch_id} ({self.dataset}) has neither kd_klpd nor kd_lpse")
+
+    @property
+    def src_partition(self) -> str:
+        return f"{self.dataset}/{self.instansi}/{self.tahun}"
+
+
+@dataclass
+class LoadResult:
+    """Counts of one load_fetch call (also written to audit.load_log)."""
+
+    load_id: int
+    fetch_id: int
+    dataset: str
+    src_partition: str
+    snapshot_date: dt.date
+    rows_in: int = 0
+    rows_quarantined: int = 0
+    rows_loaded: int = 0
+    rows_deleted: int = 0
+    rows_history: int = 0
+    status: str = "ok"
+    per_table: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def read_partition(cur, fetch_id: int) -> Partition:
+    """The fetch's partition from raw.fetch; LoadError when the fetch is unknown or failed."""
+    cur.execute(
+        "SELECT dataset, source_system, kd_klpd, kd_lpse, tahun, status, n_rows FROM raw.fetch WHERE fetch_id = %s",
+        (fetch_id,),
+    )
+    row = cur.fetchone()
+    if row is None:
+        raise LoadError(f"fetch {fetch_id} is not in raw.fetch")
+    p = Partition(fetch_id, *row)
+    if p.status == "failed":
+        raise LoadError(f"fetch {fetch_id} ({p.dataset} {p.kd_klpd or p.kd_lpse} {p.tahun}) failed; nothing to load")
+    return p
+
+
+def core_columns(cur, table: str) -> list[str]:
+    """Column names of core.<table> in table order."""
+    cur.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'core' AND table_name = %s "
+        "ORDER BY ordinal_position",
+        (table,),
+    )
+    cols = [r[0] for r in cur.fetchall()]
+    if not cols:
+        raise LoadError(f"core.{table} does not exist (migrations applied?)")
+    return cols
+
+
+def mapping_output(cur, m: Mapping, params: dict[str, Any]) -> list[str]:
+    """Output column names of a mapping SELECT (planned, not run: LIMIT 0)."""
+    cur.execute(sql.SQL("SELECT * FROM ({}) m LIMIT 0").format(sql.SQL(m.sql())), params)
+    return [d.name for d in cur.description]
+
+
+def _ids(names) -> sql.Composed:
+    return sql.SQL(", ").join(map(sql.Identifier, names))
+
+
+def _qualified(alias: str, names) -> sql.Composed:
+    return sql.SQL(", ").join(sql.SQL("{}.{}").format(sql.Identifier(alias), sql.Identifier(n)) for n in names)
+
+
+def _key_match(a: str, b: str, key) -> sql.Composed:
+    return sql.SQL(" AND ").join(
+        sql.SQL("{}.{} = {}.{}").format(sql.Identifier(a), sql.Identifier(k), sql.Identifier(b), sql.Identifier(k))
+        for k in key
+    )
+
+
+def upsert(cur, m: Mapping, params: dict[str, Any]) -> int:
+    """INSERT … ON CONFLICT DO UPDATE … WHERE the row changed; returns rows inserted or changed."""
+    out = mapping_output(cur, m, {**params, "include_quarantined": False})
+    missing = [k for k in m.key if k not in out]
+    if missing:
+        raise LoadError(f"{m.sql_file} does not output key column(s) {missing} of core.{m.table}")
+    upd = [c for c in out if c not in m.key and c not in m.insert_only]
+    sets = [sql.SQL("{} = EXCLUDED.{}").format(sql.Identifier(c), sql.Identifier(c))
+            for c in (*upd, "fetch_id", "load_id")]
+    cmp_old = [sql.SQL("t.{}").format(sql.Identifier(c)) for c in upd]
+    cmp_new = [sql.SQL("EXCLUDED.{}").format(sql.Identifier(c)) for c in upd]
+    if m.owns_rows:  # the owner revives rows it sees again and takes them over
+        sets += [sql.SQL("src_partition = EXCLUDED.src_partition"), sql.SQL("is_deleted = false"),
+                 sql.SQL("deleted_at = NULL")]
+        cmp_old += [sql.SQL("t.src_partition"), sql.SQL("t.is_deleted")]
+        cmp_new += [sql.SQL("EXCLUDED.src_partition"), sql.SQL("false")]
+    conflict = (
+        sql.SQL("DO UPDATE SET {} WHERE ROW({}) IS DISTINCT FROM ROW({})").format(
+            sql.SQL(", ").join(sets), sql.SQL(", ").join(cmp_old), sql.SQL(", ").join(cmp_new))
+        if cmp_old else sql.SQL("DO NOTHING")
+    )
+    stmt = sql.SQL(
+        "WITH src AS ({mapping}) "
+        "INSERT INTO core.{table} AS t ({cols}, fetch_id, load_id, src_partition, is_deleted, deleted_at) "
+        "SELECT {cols}, %(fetch_id)s, %(load_id)s, %(src_partition)s, false, NULL FROM src "
+        "ON CONFLICT ({key}) {conflict}"
+    ).format(mapping=sql.SQL(m.sql()), table=sql.Identifier(m.table), cols=_ids(out),
+             key=_ids(m.key), conflict=conflict)
+    cur.execute(stmt, {**params, "include_quarantined": False})
+    return cur.rowcount
+
+
+def mark_deleted(cur, m: Mapping, params: dict[str, Any]) -> int:
+    """Soft-delete the partition's rows whose key is absent from the snapshot.
+
+    Quarantined rows count as present: a row that failed validation today is not evidence that
+    the package disappeared, so it keeps its previous (validated) values instead.
+    """
+    stmt = sql.SQL(
+        "UPDATE core.{table} AS t SET is_deleted = true, deleted_at = %(snapshot_date)s, load_id = %(load_id)s "
+        "WHERE t.src_partition = %(src_partition)s AND NOT t.is_deleted "
+        "AND NOT EXISTS (SELECT 1 FROM ({mapping}) AS p WHERE {match})"
+    ).format(table=sql.Identifier(m.table), mapping=sql.SQL(m.sql()), match=_key_match("p", "t", m.key))
+    cur.execute(stmt, {**params, "include_quarantined": True})
+    return cur.rowcount
+
+
+def sync_history(cur, table: str, key: tuple[str, ...], params: dict[str, Any]) -> int:
+    """Write SCD2 versions for the core rows this load touched; returns versions written.
+
+    A version opened on the same snapshot date is overwritten in place (two loads on one day
+    keep one version per day); older current versions that differ are closed at the snapshot
+    date and a new current version is opened from it.
+    """
+    cols = core_columns(cur, table)
+    tracked = [c for c in cols if c not in UNTRACKED and c not in key]
+    t = sql.Identifier(table)
+    match = _key_match("h", "c", key)
+    cur.execute(sql.SQL(
+        "SELECT count(*) FROM history.{t} h JOIN core.{t} c ON {match} "
+        "WHERE c.load_id = %(load_id)s AND h.valid_to IS NULL AND h.valid_from > %(snapshot_date)s"
+    ).format(t=t, match=match), params)
+    if cur.fetchone()[0]:
+        raise LoadError(
+            f"history.{table} already has versions after snapshot {params['snapshot_date']} for rows of "
+            f"{params['src_partition']}; load snapshots in date order"
+        )
+    assign = sql.SQL(", ").join(sql.SQL("{} = c.{}").format(sql.Identifier(c), sql.Identifier(c))
+                                for c in cols if c not in key)
+    cur.execute(sql.SQL(
+        "UPDATE history.{t} h SET {assign} FROM core.{t} c "
+        "WHERE c.load_id = %(load_id)s AND {match} AND h.valid_to IS NULL AND h.valid_from = %(snapshot_date)s"
+    ).format(t=t, assign=assign, match=match), params)
+    in_place = cur.rowcount
+    cur.execute(sql.SQL(
+        "UPDATE history.{t} h SET valid_to = %(snapshot_date)s FROM core.{t} c "
+        "WHERE c.load_id = %(load_id)s AND {match} AND h.valid_to IS NULL AND h.valid_from < %(snapshot_date)s "
+        "AND ROW({old}) IS DISTINCT FROM ROW({new})"
+    ).format(t=t, match=match, old=_qualified("h", tracked), new=_qualified("c", tracked)), params)
+    cur.execute(sql.SQL(
+        "INSERT INTO history.{t} ({cols}, valid_from) SELECT {ccols}, %(snapshot_date)s FROM core.{t} c "
+        "WHERE c.load_id = %(load_id)s AND NOT EXISTS "
+        "(SELECT 1 FROM history.{t} h WHERE {match} AND h.valid_to IS NULL)"
+    ).format(t=t, cols=_ids(cols), ccols=_qualified("c", cols), match=match), params)
+    return in_place + cur.rowcount
+
+
+def prepare_quarantine(cur, dataset: str, fetch_id: int) -> int:
+    """Temp table `_quarantined(row_no)` of the fetch's quarantined rows; returns their number.
+
+    quarantine.<dataset> belongs to validation and may not exist (yet): then nothing is excluded.
+    """
+    cur.execute("CREATE TEMP TABLE _quarantined (row_no integer PRIMARY KEY) ON COMMIT DROP")
+    cur.execute("SELECT to_regclass(%s)", (f"quarantine.{dataset}",))
+    if cur.fetchone()[0] is None:
+        return 0
+    cur.execute(sql.SQL(
+        "INSERT INTO _quarantined SELECT DISTINCT row_no FROM quarantine.{} WHERE fetch_id = %s AND row_no IS NOT NULL"
+    ).format(sql.Identifier(dataset)), (fetch_id,))
+    return cur.rowcount
+
+
+def count_staging(cur, dataset: str, fetch_id: int) -> int:
+    cur.execute(sql.SQL("SELECT count(*) FROM staging.{} WHERE fetch_id = %s").format(sql.Identifier(dataset)),
+                (fetch_id,))
+    return cur.fetchone()[0]
+
+
+def lock_partition(cur, src_partition: str) -> None:
+    """Transaction-level advisory lock: two loaders of one partition run one after the other."""
+    cur.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_PARTITION_LOCK_NS, src_partition))
+
+
+def check_snapshot_order(cur, p: Partition, snapshot_date: dt.date) -> None:
+    cur.execute(
+        "SELECT max(snapshot_date) FROM audit.load_log WHERE src_partition = %s AND status = 'ok'",
+        (p.src_partition,),
+    )
+    last = cur.fetchone()[0]
+    if last is not None and snapshot_date < last:
+        raise LoadError(
+            f"{p.src_partition}: snapshot {snapshot_date} is older than the last loaded snapshot {last}; "
+            "history is written in date order"
+        )
+
+
+def merge_partition(cur, p: Partition, snapshot_date: dt.date, load_id: int, *, allow_empty: bool,
+                    hook: Hook | None) -> LoadResult:
+    """All merge statements of one partition (the caller owns the transaction)."""
+    res = LoadResult(load_id, p.fetch_id, p.dataset, p.src_partition, snapshot_date)
+    res.rows_in = count_staging(cur, p.dataset, p.fetch_id)
+    if res.rows_in == 0 and not allow_empty and (p.n_rows or 0) > 0:
+        raise LoadError(
+            f"fetch {p.fetch_id} ({p.src_partition}) has {p.n_rows} raw rows but none in staging.{p.dataset}; "
+            "stage it first (write_staging)"
+        )
+    res.rows_quarantined = prepare_quarantine(cur, p.dataset, p.fetch_id)
+    params = {"fetch_id": p.fetch_id, "load_id": load_id, "src_partition": p.src_partition,
+              "snapshot_date": snapshot_date, "tahun": p.tahun}
+    delete_ok = res.rows_in > 0 or allow_empty
+    tables: dict[str, tuple[str, ...]] = {}
+    for m in mappings_for(p.dataset):
+        stats = res.per_table.setdefault(m.table, {"loaded": 0, "deleted": 0, "history": 0})
+        n = upsert(cur, m, params)
+        stats["loaded"] += n
+        res.rows_loaded += n
+        if hook:
+            hook(f"upsert:{m.table}")
+        if m.owns_rows and delete_ok:
+            d = mark_deleted(cur, m, params)
+            stats["deleted"] += d
+            res.rows_deleted += d
+            if hook:
+                hook(f"delete:{m.table}")
+        tables.setdefault(m.table, m.key)
+    for table, key in tables.items():
+        h = sync_history(cur, table, key, params)
+        res.per_table[table]["history"] += h
+        res.rows_history += h
+        if hook:
+            hook(f"history:{table}")
+    return res

@@ -1,0 +1,367 @@
+"""Model → HTML (Jinja, autoescaped) → PDF (WeasyPrint, in a memory-limited child process).
+
+HTML building is pure and cheap; PDF layout is the expensive, memory-hungry part and WeasyPrint
+never returns memory to the OS, so it always runs in a spawned worker whose address space is
+capped with `resource.setrlimit` and which is recycled after a few documents.
+"""
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, Iterable, Mapping
+
+from pantau.config import TEMPLATES_DIR
+from pantau.report import formats as fmt
+from pantau.report.chart import hbar_chart
+from pantau.report.model import Circular, LaggingPd, canonical_json
+from pantau.report.pemda import (deadline, nama_pemda, placeholders, resolve_action, resolve_texts)
+
+TEMPLATE = "circular/surat_edaran.html.j2"
+CSS_TEMPLATE = "circular/style.css.j2"
+REPORT_ID_RE = re.compile(r"^SE-[A-Za-z0-9]{1,16}-\d{4}-[0-9a-f]{12}$")
+PAGE_SIZES = {"A4": "210mm 297mm", "F4": "215mm 330mm"}
+DEFAULT_MEM_LIMIT_MB = int(os.environ.get("PANTAU_RENDER_MEM_MB", "2048"))
+DEFAULT_TIMEOUT_S = int(os.environ.get("PANTAU_RENDER_TIMEOUT_S", "300"))
+
+
+class RenderError(RuntimeError):
+    """The PDF could not be produced (layout error, memory limit, timeout)."""
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    pdf: bytes
+    pages: int
+    refused_urls: tuple[str, ...]
+    n_review: int
+
+
+# ---------------------------------------------------------------------------------------------
+# identity
+@lru_cache(maxsize=1)
+def template_version() -> str:
+    """Hash of the templates and bundled assets' names: a template change gives new report ids."""
+    h = hashlib.sha256()
+    for path in sorted((TEMPLATES_DIR / "circular").glob("*")) + sorted((TEMPLATES_DIR / "assets").rglob("*")):
+        if path.is_file():
+            h.update(path.name.encode())
+            h.update(path.read_bytes() if path.suffix != ".ttf" else str(path.stat().st_size).encode())
+    import importlib.metadata as md
+
+    h.update(md.version("weasyprint").encode())
+    return h.hexdigest()
+
+
+def report_id_for(model: Circular, cfg: Mapping[str, Any]) -> str:
+    """Deterministic id: same model, config and templates → same id (and, rendered, same bytes)."""
+    h = hashlib.sha256()
+    h.update(model.fingerprint().encode())
+    h.update(canonical_json({k: v for k, v in cfg.items() if not k.startswith("_")}).encode())
+    h.update(template_version().encode())
+    klpd = re.sub(r"[^A-Za-z0-9]", "", model.kd_klpd)[:16] or "X"
+    return f"SE-{klpd}-{model.tahun}-{h.hexdigest()[:12]}"
+
+
+# ---------------------------------------------------------------------------------------------
+# context (all text prepared here; the template only places it)
+def _rule_cfg(cfg: Mapping[str, Any], rule: str) -> dict[str, Any]:
+    return dict((cfg.get("aturan") or {}).get(rule) or {})
+
+
+def _rule_order(cfg: Mapping[str, Any], rules: Iterable[str]) -> list[str]:
+    known = list((cfg.get("aturan") or {}).keys())
+    present = set(rules)
+    return [r for r in known if r in present] + sorted(present - set(known))
+
+
+def _shortfall(pd: LaggingPd, higher_is_better: bool) -> Decimal:
+    if pd.measured is None or pd.target is None:
+        return Decimal(0)
+    return (pd.target - pd.measured) if higher_is_better else (pd.measured - pd.target)
+
+
+def rank(pds: Iterable[LaggingPd], higher_is_better: bool = True) -> list[LaggingPd]:
+    """Worst first: largest shortfall, then most packages, then name (stable, deterministic)."""
+    return sorted(pds, key=lambda p: (-_shortfall(p, higher_is_better), -(p.n_packages or len(p.packages)),
+                                      -sum((k.nilai or 0 for k in p.packages), Decimal(0)),
+                                      p.nama_satker, p.kd_satker_str))
+
+
+def _higher_is_better(rule_cfg: Mapping[str, Any], pds: list[LaggingPd]) -> bool:
+    """Package-count rules (unit `paket`, target 0) rank the most packages first; percent rules
+    rank the lowest achievement first. `arah` in the config overrides."""
+    if rule_cfg.get("arah") in ("naik", "turun"):
+        return rule_cfg["arah"] == "naik"
+    return not any((p.unit or "").lower() == "paket" for p in pds)
+
+
+def _status(pkg) -> str:
+    parts = [p for p in (pkg.status_pkt, pkg.status_pengiriman) if p]
+    return " / ".join(parts) or "–"
+
+
+def _rule_name(cfg, rule: str) -> str:
+    return str(_rule_cfg(cfg, rule).get("nama") or f"Aturan {rule} (belum ada rumusan di konfigurasi)")
+
+
+def build_context(model: Circular, cfg: Mapping[str, Any], report_id: str) -> dict[str, Any]:
+    """Everything the template prints, as text."""
+    values = placeholders(cfg, tahun=model.tahun, as_of=model.as_of, nomor=model.nomor)
+    c = resolve_texts({k: v for k, v in cfg.items() if not k.startswith("_")}, values)
+    nama = nama_pemda(cfg)
+    by_rule: dict[str, list[LaggingPd]] = {}
+    for pd in model.lagging:
+        by_rule.setdefault(pd.rule, []).append(pd)
+    rules = _rule_order(cfg, by_rule)
+
+    peringkat, rincian, isi_items = [], [], []
+    n_review = 0
+    for i, rule in enumerate(rules):
+        rc = _rule_cfg(c, rule)
+        higher = _higher_is_better(rc, by_rule[rule])
+        ranked = rank(by_rule[rule], higher)
+        batas = min((p.deadline for p in ranked if p.deadline), default=None) or deadline(cfg, rule, model.tahun)
+        rows, tot_n, tot_v = [], 0, Decimal(0)
+        for pd in ranked:
+            nilai = sum((p.nilai or Decimal(0) for p in pd.packages), Decimal(0))
+            n = pd.n_packages if pd.n_packages is not None else len(pd.packages)
+            tot_n += n
+            tot_v += nilai
+            gap = _shortfall(pd, higher)
+            rows.append({"nama": pd.nama_satker, "measured": fmt.ukuran(pd.measured, pd.unit),
+                         "target": fmt.ukuran(pd.target, pd.unit), "gap": fmt.ukuran(gap, pd.unit),
+                         "n_paket": fmt.angka(n), "nilai": fmt.angka(nilai)})
+        peringkat.append({"nama": _rule_name(c, rule), "batas": fmt.tanggal(batas), "rows": rows,
+                          "total_paket": fmt.angka(tot_n), "total_nilai": fmt.angka(tot_v)})
+        instr = rc.get("instruksi") or f"menindaklanjuti temuan aturan {rule} bersama UKPBJ"
+        isi_items.append({
+            "num": f"{chr(ord('a') + i % 26)}.",
+            "text": f"{instr[0].upper()}{instr[1:]} paling lambat tanggal {fmt.tanggal(batas)}; "
+                    f"{len(ranked)} Perangkat Daerah, {fmt.angka(tot_n)} paket senilai {fmt.rupiah(tot_v)}."
+                    if batas else f"{instr[0].upper()}{instr[1:]}; {len(ranked)} Perangkat Daerah, "
+                    f"{fmt.angka(tot_n)} paket senilai {fmt.rupiah(tot_v)}."})
+        for pd in ranked:
+            prow, total = [], Decimal(0)
+            pkgs = sorted(pd.packages, key=lambda p: (-(p.hari_terlambat or 0), -(p.nilai or 0), str(p.package_id)))
+            for p in pkgs:
+                act = resolve_action(c, rule=rule, source=p.source, status_pkt=p.status_pkt,
+                                     status_pengiriman=p.status_pengiriman)
+                n_review += act.review
+                total += p.nilai or Decimal(0)
+                prow.append({"kd_rup": p.kd_rup or "–", "nama": p.nama_paket, "nilai": fmt.angka(p.nilai),
+                             "status": _status(p), "hari": fmt.angka(p.hari_terlambat)
+                             if p.hari_terlambat is not None else "–",
+                             "aksi": act.aksi, "pelaksana": act.pelaksana, "review": act.review})
+            rincian.append({"nama": pd.nama_satker, "aturan": _rule_name(c, rule),
+                            "measured": fmt.ukuran(pd.measured, pd.unit), "target": fmt.ukuran(pd.target, pd.unit),
+                            "rows": prow, "total_nilai": fmt.angka(total)})
+
+    isi = c.get("isi") or {}
+    bagian = [
+        {"judul": "Latar Belakang", "paragraf": isi.get("latar_belakang", [])},
+        {"judul": "Maksud dan Tujuan", "paragraf": isi.get("maksud_tujuan", [])},
+        {"judul": "Ruang Lingkup", "paragraf": isi.get("ruang_lingkup", [])},
+        {"judul": "Dasar", "paragraf": [], "butir": [
+            {"num": f"{chr(ord('a') + j)}.", "text": t} for j, t in enumerate(isi.get("dasar", []))]},
+        {"judul": "Isi Edaran", "paragraf": [isi.get("isi_pengantar", "")], "butir": isi_items,
+         "paragraf_akhir": [isi.get("isi_penutup_daftar", "")]},
+        {"judul": "Penutup", "paragraf": isi.get("penutup", [])},
+    ]
+    for b in bagian:
+        b.setdefault("butir", [])
+        b.setdefault("paragraf_akhir", [])
+
+    signer = c["penandatangan"]
+    show = bool(signer.get("tampilkan_pangkat_nip", True))
+    ttd = {"kota": c["pemda"]["kota"], "tanggal": fmt.tanggal(model.tanggal), "jabatan": signer["jabatan"],
+           "nama": signer["nama"], "pangkat": signer.get("pangkat") if show else None,
+           "nip": signer.get("nip") if show else None}
+    jabatan = " ".join(signer["jabatan"]).rstrip(",")
+    nomor_text = model.nomor or "………"
+    lamp = c.get("lampiran") or {}
+    return {
+        "doc": {"title": f"Surat Edaran {jabatan} Nomor {model.nomor or '(DRAF)'}",
+                "author": f"{c['pemda'].get('unit', '')} {nama}".strip(), "report_id": report_id,
+                "description": f"metric_run_id={model.metric_run_id}; as_of={model.as_of.isoformat()}",
+                "created": f"{model.tanggal.isoformat()}T00:00:00+07:00", "draft": model.is_draft,
+                "nomor_text": nomor_text, "judul": c["judul"]},
+        "kop": {"lambang": c["pemda"].get("lambang", "assets/lambang-placeholder.svg"),
+                "pemerintah": f"PEMERINTAH {nama.upper()}", "unit": c["pemda"].get("unit", "SEKRETARIAT DAERAH"),
+                "alamat": c["pemda"].get("alamat", [])},
+        "yth": {"daftar": c.get("yth", []), "penutup": c.get("yth_penutup", "")},
+        "bagian": bagian, "ttd": ttd, "tembusan": c.get("tembusan", []),
+        "lampiran": {"se_oleh": f"SURAT EDARAN {jabatan}", "tanggal": fmt.tanggal_caps(model.tanggal),
+                     "judul_daftar": lamp.get("judul_daftar", "DAFTAR PERANGKAT DAERAH"),
+                     "judul_grafik": lamp.get("judul_grafik", "GRAFIK"),
+                     "judul_rincian": lamp.get("judul_rincian", "RINCIAN PAKET"),
+                     "peringkat": peringkat, "rincian": rincian, "n_review": n_review,
+                     "periksa": (c.get("aksi_periksa") or {}).get("aksi", "Periksa status paket bersama UKPBJ")},
+        "charts": build_charts(model, c),
+        "n_review": n_review,
+    }
+
+
+def build_charts(model: Circular, cfg: Mapping[str, Any]) -> list:
+    """ITKP components (score as % of max) and penyerapan per PD; without either, lagging vs target."""
+    charts = []
+    if model.itkp:
+        rows = [(f"{c.component} ({fmt.angka(c.score) if c.score is not None else '–'} dari "
+                 f"{fmt.angka(c.max_score) if c.max_score is not None else '–'})",
+                 (c.score / c.max_score * 100) if c.score is not None and c.max_score else None, None, None)
+                for c in model.itkp]
+        charts.append(hbar_chart("Komponen ITKP (skor terhadap skor maksimal, %)", rows,
+                                 (("Skor (% dari maksimal)", "#4a6fa5"),), row_h=16))
+    if model.penyerapan:
+        items = sorted(model.penyerapan, key=lambda p: (p.paid_pct or 0, p.nama_satker))
+        for start in range(0, len(items), 42):
+            chunk = items[start:start + 42]
+            rows = [(p.nama_satker, p.committed_pct, p.paid_pct, p.target_pct) for p in chunk]
+            charts.append(hbar_chart(
+                f"Penyerapan per Perangkat Daerah per {fmt.tanggal(model.as_of)} (% dari pagu)"
+                + (f", bagian {start // 42 + 1}" if len(items) > 42 else ""), rows,
+                (("Terkontrak", "#4a6fa5"), ("Dibayar", "#e0a030"), ("Target (garis merah)", "#cc0000"))))
+    if not charts:
+        for pd_rule in _rule_order(cfg, {p.rule for p in model.lagging}):
+            pds = [p for p in model.lagging if p.rule == pd_rule and (p.unit in (None, "%"))][:42]
+            if pds:
+                rows = [(p.nama_satker, p.measured, None, p.target) for p in rank(pds)]
+                charts.append(hbar_chart(f"{_rule_name(cfg, pd_rule)}: capaian terhadap target (%)", rows,
+                                         (("Capaian", "#4a6fa5"), ("Target (garis merah)", "#cc0000"))))
+    return charts
+
+
+@lru_cache(maxsize=1)
+def _env():
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    html = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True,
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    css = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=False, undefined=StrictUndefined)
+    return html, css
+
+
+def _css(model: Circular, cfg: Mapping[str, Any], report_id: str) -> str:
+    """CSS from validated values only (it is rendered without escaping)."""
+    if not REPORT_ID_RE.match(report_id):
+        raise RenderError(f"bad report id {report_id!r}")
+    paper = cfg.get("kertas") or {}
+    size = PAGE_SIZES[paper.get("ukuran", "A4")]
+    landscape = paper.get("lampiran_orientasi", "landscape") == "landscape"
+    w, h = size.split()
+    kop = [float(x) for x in paper.get("kop_font_pt", [14, 16, 9])]
+    footer = f"Dibuat oleh Pantau PBJ \u00b7 ID registri {report_id} \u00b7 cek keaslian: pantau verify"
+    return _env()[1].get_template(CSS_TEMPLATE).render(
+        page_size=size, lampiran_size=f"{h} {w}" if landscape else size, font_pt=float(paper.get("font_pt", 12)),
+        kop_pt=kop, footer=footer, draft=model.is_draft)
+
+
+def render_html(model: Circular, cfg: Mapping[str, Any], report_id: str) -> tuple[str, int]:
+    """The full HTML document and the number of rows flagged for review."""
+    ctx = build_context(model, cfg, report_id)
+    html = _env()[0].get_template(TEMPLATE).render(css=_css(model, cfg, report_id), **ctx)
+    return html, ctx["n_review"]
+
+
+# ---------------------------------------------------------------------------------------------
+# PDF, in a child process
+def epoch_for(d: date) -> int:
+    return int(datetime(d.year, d.month, d.day, tzinfo=timezone.utc).timestamp())
+
+
+def render_pdf_here(model: Circular, cfg: Mapping[str, Any], report_id: str) -> RenderedPdf:
+    """Lay out and write the PDF in this process. Call it only inside a worker (see `RenderPool`)."""
+    from weasyprint import HTML
+
+    from pantau.report.fetcher import AssetFetcher, base_url
+
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch_for(model.tanggal))
+    html, n_review = render_html(model, cfg, report_id)
+    fetcher = AssetFetcher()
+    doc = HTML(string=html, base_url=base_url(), url_fetcher=fetcher).render()
+    pdf = doc.write_pdf(pdf_identifier=report_id.encode("ascii"))
+    return RenderedPdf(pdf, len(doc.pages), tuple(fetcher.refused), n_review)
+
+
+def _limit_memory(mem_limit_mb: int) -> None:
+    """Worker initializer: cap the address space so a pathological document fails, not the host."""
+    import resource
+
+    if mem_limit_mb > 0:
+        limit = mem_limit_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    try:
+        import weasyprint  # noqa: F401  (import once per worker, not per document)
+    except BaseException:  # noqa: BLE001 - MemoryError/OSError under the cap: the job reports it
+        pass               # as a RenderError; a failing initializer would make the pool respawn forever
+
+
+def _job(args: tuple[Circular, dict, str]) -> RenderedPdf:
+    model, cfg, report_id = args
+    try:
+        return render_pdf_here(model, cfg, report_id)
+    except MemoryError as exc:
+        raise RenderError(f"{report_id}: memory limit reached while rendering") from exc
+    except Exception as exc:  # noqa: BLE001 - the process boundary: report, never hang the pool
+        raise RenderError(f"{report_id}: {type(exc).__name__}: {exc}") from exc
+
+
+class RenderPool:
+    """Spawned workers with a memory cap, recycled every `tasks_per_child` documents.
+
+    `spawn` (not fork): a clean interpreter, no inherited DB connections or Airflow state.
+    """
+
+    def __init__(self, processes: int = 1, *, mem_limit_mb: int = DEFAULT_MEM_LIMIT_MB,
+                 tasks_per_child: int = 20, timeout_s: int = DEFAULT_TIMEOUT_S) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.timeout_s = timeout_s
+        self._pool = ctx.Pool(processes, initializer=_limit_memory, initargs=(mem_limit_mb,),
+                              maxtasksperchild=tasks_per_child)
+
+    def render(self, model: Circular, cfg: Mapping[str, Any], report_id: str) -> RenderedPdf:
+        return self.map([(model, cfg, report_id)])[0]
+
+    def map(self, jobs: list[tuple[Circular, dict, str]]) -> list[RenderedPdf]:
+        """Render many; a timeout terminates the workers (WeasyPrint cannot be interrupted)."""
+        import multiprocessing as mp
+
+        result = self._pool.map_async(_job, [(m, dict(c), r) for m, c, r in jobs], chunksize=1)
+        try:
+            return result.get(self.timeout_s * max(1, len(jobs)))
+        except mp.TimeoutError as exc:
+            self._pool.terminate()
+            raise RenderError(f"render timed out after {self.timeout_s}s per document") from exc
+
+    def imap(self, jobs: Iterable[tuple[Circular, dict, str]]):
+        """Results in order as they finish (for the bench and batch DAG tasks)."""
+        return self._pool.imap(_job, ((m, dict(c), r) for m, c, r in jobs), chunksize=1)
+
+    def close(self) -> None:
+        self._pool.close()
+        self._pool.join()
+
+    def terminate(self) -> None:
+        self._pool.terminate()
+        self._pool.join()
+
+    def __enter__(self) -> "RenderPool":
+        return self
+
+    def __exit__(self, exc_type, *_):
+        if exc_type is None:
+            self.close()
+        else:
+            self.terminate()
+
+
+def render_pdf(model: Circular, cfg: Mapping[str, Any], report_id: str, *,
+               mem_limit_mb: int = DEFAULT_MEM_LIMIT_MB, timeout_s: int = DEFAULT_TIMEOUT_S) -> RenderedPdf:
+    """One PDF in a fresh memory-limited child process."""
+    with RenderPool(1, mem_limit_mb=mem_limit_mb, timeout_s=timeout_s, tasks_per_child=1) as pool:
+        return pool.render(model, cfg, report_id)

@@ -1,0 +1,97 @@
+"""GX Data Docs for the data team: the suites and the latest validation results, as static HTML.
+
+Why a File context separate from the validating one: Data Docs need stores on disk, while the
+validation itself runs in a fast ephemeral context (no JSON written per run). Results are copied
+into the File context's validation store here, once per call (one build per run, not per
+partition — GX #11542: Data Docs do not scale to thousands of validations per build).
+
+Where: the context lives under ``.local/gx/`` (``pantau.config.LOCAL_DIR``), the site under
+``output/data_docs/`` (``pantau.config.OUTPUT_DIR``).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable
+
+from pantau import config
+
+SITE = "pantau"
+
+
+def _file_context():
+    """A File data context with one local site writing to ``OUTPUT_DIR/data_docs``."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    root = Path(config.LOCAL_DIR) / "gx"
+    root.mkdir(parents=True, exist_ok=True)
+    ctx = gx.get_context(mode="file", project_root_dir=str(root))
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+    target = str(docs_dir())
+    site = (ctx.get_config().data_docs_sites or {}).get(SITE)
+    if not site or site.get("store_backend", {}).get("base_directory") != target:
+        if site:
+            ctx.delete_data_docs_site(SITE)
+        ctx.add_data_docs_site(site_name=SITE, site_config={
+            "class_name": "SiteBuilder", "show_how_to_buttons": False,
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": target},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}})
+    return ctx
+
+
+def docs_dir() -> Path:
+    return Path(config.OUTPUT_DIR) / "data_docs"
+
+
+def _gx_result(item: Any):
+    """The GX result object behind a summary / outcome / critical error (or the object itself)."""
+    item = getattr(item, "summary", item)
+    return getattr(item, "gx_result", item)
+
+
+def _put_suite(ctx, dataset: str) -> None:
+    """Store the suite as the code defines it now (replace an older copy)."""
+    from pantau.validate import suites
+
+    name = suites.suite_name(dataset)
+    try:
+        ctx.suites.delete(name)
+    except Exception:  # noqa: BLE001 — not there yet
+        pass
+    ctx.suites.add(suites.build_suite(dataset))
+
+
+def build_data_docs(results: Iterable[Any]) -> Path:
+    """Publish these runs' results (ValidationSummary, Outcome, CriticalValidationError or GX
+    results) and every suite they used; return the site's ``index.html``."""
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    from pantau.validate import suites
+
+    ctx = _file_context()
+    done: set[str] = set()
+    for item in results:
+        res = _gx_result(item)
+        if res is None:
+            continue
+        suite = res.suite_name
+        dataset = suite.removeprefix(suites.SUITE_PREFIX)
+        if suite not in done:
+            _put_suite(ctx, dataset)
+            done.add(suite)
+        summary = getattr(item, "summary", item)
+        fetch_id = getattr(summary, "fetch_id", None)
+        partition = "-".join(str(x) for x in (getattr(summary, "kd_klpd", None), getattr(summary, "tahun", None))
+                             if x is not None) or "dataframe"
+        key = ValidationResultIdentifier(
+            expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite),
+            run_id=RunIdentifier(run_name=f"fetch-{fetch_id}" if fetch_id else "adhoc",
+                                 run_time=res.meta.get("validation_time")),
+            batch_identifier=f"{dataset}-{partition}-{fetch_id or 'df'}")
+        ctx.validation_results_store.set(key, res)
+    ctx.build_data_docs(site_names=[SITE])
+    return docs_dir() / "index.html"

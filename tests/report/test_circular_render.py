@@ -1,0 +1,120 @@
+"""Letter and lampiran content, formats, layout options (real WeasyPrint PDFs read back)."""
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+
+from pypdf import PdfReader
+
+from pantau.report import formats as fmt
+from pantau.report.pemda import PERIKSA, deep_merge, resolve_action
+from pantau.report.render import render_html, report_id_for
+from pantau.report.sample import sample_circular
+
+
+def _render(pool, model, cfg):
+    return pool.render(model, cfg, report_id_for(model, cfg))
+
+
+def test_letter_and_lampiran_read_back(render_pool, cfg, pdftext, tmp_path):
+    model = sample_circular(n_pd=4, n_packages=14, seed=3, unknown_status=1)
+    out = _render(render_pool, model, cfg)
+    text = pdftext(out.pdf)
+    flat = re.sub(r"\s+", " ", text)
+    for needle in ("SURAT EDARAN", "NOMOR 000.3.6/123/PBJ/2023", "TENTANG", "Yth.", "Ditetapkan di Pontianak",
+                   "pada tanggal 30 November 2023", "Tembusan:", "Gubernur Kalimantan Barat (sebagai laporan)",
+                   "PEMERINTAH PROVINSI KALIMANTAN BARAT", "SEKRETARIAT DAERAH", "LAMPIRAN",
+                   "TANGGAL : 30 NOVEMBER 2023", "Latar Belakang", "Maksud dan Tujuan", "Ruang Lingkup", "Dasar",
+                   "Isi Edaran", "Penutup", "Kode RUP", "Nama Paket", "Nilai (Rp)", "Hari Terlambat", "Aksi",
+                   "Pelaksana", "Jumlah", "di lingkungan Pemerintah Provinsi Kalimantan Barat"):
+        assert needle in flat, needle
+    # every lagging PD and every package (name, kd_rup) is there, with its Aksi
+    for pd in model.lagging:
+        assert pd.nama_satker in flat
+        for p in pd.packages:
+            assert p.kd_rup in flat
+    assert "Lakukan Verifikasi Penyelesaian Paket di e-Katalog" in flat or \
+        "Selesaikan pembayaran di Katalog Elektronik v6" in flat
+    assert PERIKSA in flat                                        # the unknown status combination
+    # formats: bare numbers under (Rp), Rp without space in prose, Indonesian dates
+    first = model.lagging[0].packages[0]
+    assert fmt.angka(first.nilai) in flat
+    assert re.search(r"senilai Rp\d{1,3}(\.\d{3})+\.", flat)
+    assert "Rp " not in flat
+    # an SE has no surat-dinas head, and we never claim an electronic signature
+    for banned in ("Sifat", "Hal :", "Hal:", "BSrE", "BSSN", "TTE", "ditandatangani secara elektronik",
+                   "sertifikat elektronik"):
+        assert banned not in flat, banned
+    # identity in the footer, page numbers from page 2 only
+    rid = report_id_for(model, cfg)
+    assert f"ID registri {rid}" in flat
+    pages = text.split("\f")
+    starts = lambda n, page: re.match(rf"\s*-\s*{n}(?!\d)", page)  # noqa: E731  (top-centre number)
+    assert not starts(1, pages[0]) and starts(2, pages[1]) and starts(3, pages[2])
+    assert out.pages == len(PdfReader(io.BytesIO(out.pdf)).pages) >= 3
+    assert out.n_review == 1 and out.refused_urls == ()
+
+
+def test_fonts_are_the_bundled_liberation_sans(render_pool, cfg, small_model, tmp_path):
+    out = _render(render_pool, small_model, cfg)
+    p = tmp_path / "f.pdf"
+    p.write_bytes(out.pdf)
+    fonts = subprocess.run(["pdffonts", str(p)], capture_output=True, text=True, check=True).stdout
+    names = [line.split()[0] for line in fonts.splitlines()[2:]]
+    assert names and all("LiberationSans" in n.replace("-", "") for n in names), names
+
+
+def test_draft_without_nomor(render_pool, cfg, pdftext, tmp_path):
+    model = sample_circular(n_pd=2, n_packages=4, nomor=None)
+    flat = re.sub(r"\s+", " ", pdftext(_render(render_pool, model, cfg).pdf))
+    assert "NOMOR ………" in flat and "DRAF" in flat
+    assert "000.3.6/123" not in flat
+
+
+def test_f4_paper_and_landscape_lampiran(render_pool, cfg, small_model):
+    f4 = deep_merge(cfg, {"kertas": {"ukuran": "F4"}})
+    reader = PdfReader(io.BytesIO(_render(render_pool, small_model, f4).pdf))
+    mm = lambda pt: round(float(pt) * 25.4 / 72)  # noqa: E731
+    first, last = reader.pages[0].mediabox, reader.pages[-1].mediabox
+    assert (mm(first.width), mm(first.height)) == (215, 330)
+    assert (mm(last.width), mm(last.height)) == (330, 215)
+
+
+def test_signature_flag_hides_pangkat_and_nip(cfg, small_model):
+    on, _ = render_html(small_model, cfg, report_id_for(small_model, cfg))
+    off_cfg = deep_merge(cfg, {"penandatangan": {"tampilkan_pangkat_nip": False}})
+    off, _ = render_html(small_model, off_cfg, report_id_for(small_model, off_cfg))
+    assert "Pembina Utama Madya" in on and "Pembina Utama Madya" not in off
+
+
+def test_actions_follow_config_and_flag_unknown(cfg):
+    a = resolve_action(cfg, rule="epurchasing_paid_not_selesai", source="epurchasing_v6",
+                       status_pkt="ON_PROCESS", status_pengiriman="DELIVERED")
+    assert a.aksi.startswith("Lakukan Konfirmasi Pesanan") and a.pelaksana == "PPK" and not a.review
+    for st, pg in (("COMPLETED", None), ("ON_PROCESS", "LOST"), ("CANCELLED", None)):
+        b = resolve_action(cfg, rule="epurchasing_paid_not_selesai", source="epurchasing_v6",
+                           status_pkt=st, status_pengiriman=pg)
+        assert b.review and b.aksi == PERIKSA
+    local = deep_merge(cfg, {"aksi_periksa": {"aksi": "Cek bersama Biro PBJ"}})
+    assert resolve_action(local, rule="x", source="y", status_pkt=None, status_pengiriman=None).aksi == \
+        "Cek bersama Biro PBJ"
+
+
+def test_indonesian_formats():
+    assert fmt.tanggal(date(2023, 11, 30)) == "30 November 2023"
+    assert fmt.tanggal(date(2023, 3, 5)) == "5 Maret 2023"
+    assert fmt.rupiah(Decimal("1234567890.4")) == "Rp1.234.567.890"
+    assert fmt.angka(1234567890) == "1.234.567.890"
+    assert fmt.persen(Decimal("56.344")) == "56,34%"
+    assert fmt.ukuran(Decimal(12), "paket") == "12 paket"
+
+
+def test_unknown_rule_is_listed_not_dropped(cfg):
+    model = sample_circular(n_pd=2, n_packages=4)
+    model = replace(model, lagging=model.lagging + (replace(model.lagging[0], rule="aturan_baru"),))
+    html, _ = render_html(model, cfg, report_id_for(model, cfg))
+    assert "Aturan aturan_baru (belum ada rumusan di konfigurasi)" in html

@@ -1,0 +1,171 @@
+"""Bad-input matrix through the real pipeline: land → read → normalise → stage → validate → load.
+
+For each case: the expected severity, the message, raw = loaded + quarantined, and on a critical
+failure the previously loaded warehouse partition is untouched (and the raw payload kept).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import pytest
+
+from pantau import db
+from vhelpers import ecat_v5_line, rup_penyedia, run_pipeline, struktur, table_digest, tender
+
+N = 6  # rows per bad fetch
+
+
+def _rup(mut: Callable[[int, dict], dict | None] = lambda i, r: r) -> list[dict]:
+    out = []
+    for i in range(N):
+        r = mut(i, rup_penyedia(100 + i))
+        if r is not None:
+            out.append(r)
+    return out
+
+
+def _drop(field: str):
+    return lambda i, r: {k: v for k, v in r.items() if k != field}
+
+
+def _rename(old: str, new: str):
+    return lambda i, r: {(new if k == old else k): v for k, v in r.items()}
+
+
+def _first(**over):
+    return lambda i, r: {**r, **over} if i == 0 else r
+
+
+@dataclass
+class Case:
+    id: str
+    dataset: str
+    body: Callable[[], bytes | list[dict]]
+    severity: str                 # "critical" | "warning" | "ok"
+    rule: str | None              # rule id expected among the failures (critical) / quarantine / flags
+    quarantined: int = 0
+    flagged: int = 0
+    message: str = ""             # substring of the critical error / quarantine reason
+    land_kw: dict | None = None
+
+
+CASES = [
+    Case("clean", "rup_paket_penyedia", lambda: _rup(), "ok", None),
+    Case("missing_column", "rup_paket_penyedia", lambda: _rup(_drop("pagu")), "critical",
+         "column_has_values:pagu", message="required column pagu empty in every row"),
+    Case("renamed_column", "rup_paket_penyedia", lambda: _rup(_rename("kd_rup", "kode_rup")), "critical",
+         "column_has_values:kd_rup", message="kode_rup"),
+    Case("wrong_type", "rup_paket_penyedia", lambda: _rup(_first(pagu="satu juta")), "warning", "unparsed",
+         quarantined=1, message="pagu='satu juta'"),
+    Case("duplicate_key", "rup_paket_penyedia", lambda: _rup(lambda i, r: {**r, "kd_rup": 53605100} if i < 2 else r),
+         "critical", "key_unique:kd_rup", message="duplicate grain key kd_rup: 2 of 6"),
+    Case("null_key", "rup_paket_penyedia", lambda: _rup(_first(kd_rup=None)), "warning", "key_not_null:kd_rup",
+         quarantined=1, message="key column kd_rup is null"),
+    Case("negative_pagu", "rup_paket_penyedia", lambda: _rup(_first(pagu=-5)), "warning", "non_negative:pagu",
+         quarantined=1, message="pagu is negative (-5.0)"),
+    Case("unknown_status", "rup_paket_penyedia", lambda: _rup(_first(metode_pengadaan="Lelang Kilat")), "warning",
+         "code_list:metode_pengadaan", flagged=1),
+    Case("date_other_decade", "rup_paket_penyedia", lambda: _rup(_first(tgl_pengumuman_paket="2035-01-14 10:00:00")),
+         "warning", "date_in_year:tgl_pengumuman_paket", quarantined=1, message="(2035)"),
+    Case("orphan_kd_rup", "spse_tender_pengumuman",
+         lambda: [tender(i, kd_rup="99999999") if i == 0 else tender(i) for i in range(N)], "warning", "ref:kd_rup",
+         quarantined=1, message="kd_rup not found in RUP of the same tahun (99999999)",
+         land_kw={"kd_klpd": None, "kd_lpse": 93}),
+    Case("orphan_kd_rup_list_ok", "spse_tender_pengumuman",
+         lambda: [tender(i, kd_rup="99999999;53605001") if i == 0 else tender(i) for i in range(N)], "ok", None,
+         land_kw={"kd_klpd": None, "kd_lpse": 93}),
+    Case("broken_struktur_identity", "rup_struktur_anggaran",
+         lambda: [struktur(i, belanja_pengadaan=999) if i == 0 else struktur(i) for i in range(N)], "warning",
+         "identity:belanja_pengadaan", quarantined=1, message="belanja_pengadaan ≠ belanja_operasi"),
+    Case("all_rows_bad", "rup_paket_penyedia", lambda: _rup(lambda i, r: {**r, "pagu": -1}), "critical",
+         "all_rows_quarantined", message="nothing loadable"),
+    Case("empty_file", "rup_paket_penyedia", lambda: b"", "critical", "row_count",
+         message="no rows where rows were expected"),
+    Case("isb_data_kosong", "rup_paket_penyedia",
+         lambda: b"<invalid_response>Data Kosong, silakan ulangi</invalid_response>", "critical", "row_count"),
+    Case("non_json_body", "rup_paket_penyedia", lambda: b"Internal Server Error: database timeout", "critical",
+         "RawFormatError", message="JSON body", land_kw={"status": "ok"}),
+    Case("truncated_json", "rup_paket_penyedia", lambda: b'[{"kd_rup": 53605100, "pagu": 10', "critical",
+         "RawFormatError", message="truncated", land_kw={"status": "ok"}),
+    Case("html_error_page", "rup_paket_penyedia",
+         lambda: b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>", "critical",
+         "RawFormatError", message="html", land_kw={"status": "ok"}),
+    Case("v5_file_on_v6_endpoint", "ecat_paket_v6", lambda: [ecat_v5_line(i) for i in range(8)], "critical",
+         "foreign_feed", message="kd_produk"),
+]
+
+
+def _core_partition(url: str) -> str:
+    return table_digest(url, "core.rup_paket", "kd_klpd = 'D107' AND tahun_anggaran = 2025")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input(loaded_rup, case: Case):
+    url = loaded_rup
+    before = _core_partition(url)
+    run = run_pipeline(url, case.dataset, case.body(), **(case.land_kw or {}))
+
+    if case.severity == "critical":
+        err = run.stage_error or run.critical
+        assert err is not None, f"{case.id}: expected a critical stop, got {run.summary}"
+        text = str(err)
+        if run.critical is not None:
+            assert case.rule in [f.rule for f in run.critical.failures], text
+            for part in (case.dataset, "instansi=", "tahun=2025", case.rule, f"rows={run.raw_rows}"):
+                assert part in text, (part, text)
+        else:
+            assert type(err).__name__ == case.rule, text
+        assert case.message.lower() in text.lower(), text
+        assert run.load is None
+        # nothing quarantined, nothing loaded, previous partition untouched, raw payload kept
+        assert _core_partition(url) == before
+        with db.connect(url) as c, c.cursor() as cur:
+            cur.execute("SELECT count(*) FROM raw.fetch_page WHERE fetch_id = %s", (run.fetch_id,))
+            assert cur.fetchone()[0] == 1
+            cur.execute(f"SELECT count(*) FROM quarantine.{case.dataset} WHERE fetch_id = %s", (run.fetch_id,))
+            assert cur.fetchone()[0] == 0
+            if run.critical is not None:  # the run's evidence is committed before the raise
+                cur.execute("SELECT count(*) FROM audit.validation_run WHERE fetch_id = %s AND severity = 'critical' "
+                            "AND NOT success", (run.fetch_id,))
+                assert cur.fetchone()[0] >= 1
+        return
+
+    s = run.summary
+    assert run.critical is None and run.stage_error is None and run.load is not None
+    assert s.n_critical == 0
+    assert s.n_quarantined == case.quarantined == run.n_quarantine_table
+    assert s.n_flagged == case.flagged
+    # nothing lost: raw = loaded + quarantined
+    assert run.raw_rows == run.loaded + run.quarantined, (run.raw_rows, run.loaded, run.quarantined)
+    assert run.load.rows_quarantined == case.quarantined
+    failed = {r.rule for r in s.results if not r.success}
+    if case.rule:
+        assert case.rule in failed
+    else:
+        assert failed == set(), failed
+    if case.quarantined:
+        with db.connect(url) as c, c.cursor() as cur:
+            cur.execute(f"SELECT reason, expectation FROM quarantine.{case.dataset} WHERE fetch_id = %s",
+                        (run.fetch_id,))
+            reason, expectation = cur.fetchone()
+            assert case.rule in expectation.split(",")
+            assert case.message in reason, reason
+
+
+def test_validate_fetch_is_idempotent(loaded_rup):
+    """A second validation of the same fetch replaces its quarantine rows and adds a new audit run."""
+    from pantau.validate import validate_fetch
+
+    url = loaded_rup
+    run = run_pipeline(url, "rup_paket_penyedia", _rup(_first(pagu=-5)))
+    again = validate_fetch(run.fetch_id, url=url)
+    assert again.run_id != run.summary.run_id and again.n_quarantined == 1
+    with db.connect(url) as c, c.cursor() as cur:
+        cur.execute("SELECT count(*), min(run_id) FROM quarantine.rup_paket_penyedia WHERE fetch_id = %s",
+                    (run.fetch_id,))
+        assert cur.fetchone() == (1, again.run_id)
+        cur.execute("SELECT count(DISTINCT run_id), count(*) FILTER (WHERE run_id = %s) FROM audit.validation_run "
+                    "WHERE fetch_id = %s", (again.run_id, run.fetch_id))
+        n_runs, n_rows = cur.fetchone()
+        assert n_runs == 2 and n_rows == len(again.results)
