@@ -6,10 +6,15 @@ applies the migrations, fills the history tables with generate_series (default 5
 one single-KLPD `compute`. The scratch database is dropped at the end unless --keep.
 
     .venv/bin/python bench/metrics.py [--klpd 550] [--scale 1.0] [--keep]
+    .venv/bin/python bench/metrics.py --db pantau_bench_xxxxxxxx [--profile]
+
+--profile times every statement of the mart SQL files (same SQL, same transaction, committed as
+usual) and prints the slowest ones, so a slow step can be EXPLAINed on its own.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 import uuid
@@ -17,6 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "plugins"))
 
+import psycopg2.extensions  # noqa: E402
+import sqlparse  # noqa: E402
 from psycopg2 import sql  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
@@ -77,9 +84,9 @@ def generate(url: str, n_klpd: int, scale: float) -> dict[str, int]:
             FROM generate_series(1, %(k)s) k, generate_series(1, %(nontender)s) g,
                  (VALUES ('tender'), ('nontender')) v(s)
             WHERE g %% 10 < 6 AND (s = 'nontender' OR g <= %(tender)s)""",
-        f"""INSERT INTO history.pembayaran (sumber, kd_paket_spse, no_bap, tgl_bap, besar_pembayaran,
+        f"""INSERT INTO history.pembayaran (sumber, kd_paket_spse, no_bap, no_bast, tgl_bap, besar_pembayaran,
                 fetch_id, load_id, src_partition, valid_from)
-            SELECT 'nontender', k * 1000000 + g, b::text, date '2023-04-01' + (g %% 200) + b * 30, 50000000,
+            SELECT 'nontender', k * 1000000 + g, b::text, 'BAST-' || b, date '2023-04-01' + (g %% 200) + b * 30, 50000000,
                    {LINEAGE}, '2023-04-01'
             FROM generate_series(1, %(k)s) k, generate_series(1, %(nontender)s) g, generate_series(1, 2) b
             WHERE g %% 10 < 5""",
@@ -134,12 +141,65 @@ def generate(url: str, n_klpd: int, scale: float) -> dict[str, int]:
         conn.close()
 
 
+class _TimingCursor(psycopg2.extensions.cursor):
+    """Splits a multi-statement mart file into statements and records each one's wall time."""
+
+    timings: list[tuple[float, str]] = []
+
+    def execute(self, query, vars=None):  # noqa: A002 - psycopg2's name
+        if not isinstance(query, str) or query.count(";") < 2:
+            t0 = time.perf_counter()
+            super().execute(query, vars)
+            self.timings.append((time.perf_counter() - t0, _label(str(query))))
+            return
+        for stmt in sqlparse.split(query):
+            if sqlparse.format(stmt, strip_comments=True).strip():
+                t0 = time.perf_counter()
+                super().execute(stmt, vars)
+                self.timings.append((time.perf_counter() - t0, _label(stmt)))
+
+
+def _label(stmt: str) -> str:
+    text = sqlparse.format(stmt, strip_comments=True)
+    return " ".join(text.split())[:110]
+
+
+def _profile_compute_many(url: str) -> None:
+    """compute_many with a timing cursor: prints per-statement times (slowest first)."""
+    from pantau.metrics import runner
+
+    @contextlib.contextmanager
+    def timed_transaction(u=None):
+        conn = db.connect(u, cursor_factory=_TimingCursor)
+        try:
+            with conn:
+                yield conn
+        finally:
+            conn.close()
+
+    _TimingCursor.timings = []
+    original = runner.transaction
+    runner.transaction = timed_transaction
+    try:
+        t0 = time.perf_counter()
+        runs = runner.compute_many(None, 2023, "2023-12-15", url=url)
+        total = time.perf_counter() - t0
+    finally:
+        runner.transaction = original
+    print(f"profile: compute_many for {len(runs)} KLPD in {total:.1f} s; statements ≥ 0.3 s:")
+    for secs, label in _TimingCursor.timings:
+        if secs >= 0.3:
+            print(f"  {secs:7.2f} s  {label}")
+    print(f"  (sum of all statements {sum(t for t, _ in _TimingCursor.timings):.1f} s)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--klpd", type=int, default=550)
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--keep", action="store_true", help="keep the scratch database")
     ap.add_argument("--db", help="reuse a database kept by an earlier --keep run (no generation)")
+    ap.add_argument("--profile", action="store_true", help="only time each SQL statement of one compute_many")
     args = ap.parse_args()
 
     server = warehouse_url()
@@ -159,6 +219,10 @@ def main() -> None:
             print(f"generated {sum(counts.values()):,} history rows for {args.klpd} KLPD in {t_gen:.1f} s")
             for table, n in counts.items():
                 print(f"  history.{table:<22} {n:>10,}")
+
+        if args.profile:
+            _profile_compute_many(url)
+            return
 
         t0 = time.perf_counter()
         runs = metrics.compute_many(None, 2023, "2023-12-15", url=url)

@@ -4,10 +4,12 @@ the local source simulator; the final circular is checked against the generator'
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import subprocess
 import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -20,14 +22,16 @@ KLPD = "D197"
 
 
 @pytest.fixture(scope="module")
-def e2e(pg_server_url, _template_db, _migrated_database, tmp_path_factory):
+def e2e(pg_server_url, _template_db, _migrated_database):
     """Run the five DAGs once for the module; yield what the checks need."""
     from pantau import airflow_env, demo
     from pantau.simulator.generator import generate
 
     with _migrated_database(pg_server_url, _template_db) as url:
         mp = pytest.MonkeyPatch()
-        home = tmp_path_factory.mktemp("airflow")
+        # The Airflow home conftest set before Airflow was first imported in this process: Airflow
+        # reads its metadata DB location once, so a second home would not be seen.
+        home = Path(os.environ["AIRFLOW_HOME"])
         for k, v in airflow_env.airflow_env(url, home).items():
             mp.setenv(k, v)
         demo.ensure_airflow_db()
@@ -128,5 +132,5 @@ def test_circular_lists_lagging_pds_and_their_packages(e2e, pdf_text):
 def test_registered_circular_verifies(e2e):
     path = str(OUTPUT_DIR / e2e["report"][1])
     out = subprocess.run([sys.executable, "-m", "pantau.cli", "verify", path], capture_output=True, text=True,
-                         env={**__import__("os").environ, "PANTAU_WAREHOUSE_URL": e2e["url"]})
+                         env={**os.environ, "PANTAU_WAREHOUSE_URL": e2e["url"]})
     assert out.returncode == 0, out.stdout + out.stderr

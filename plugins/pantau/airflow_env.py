@@ -44,6 +44,8 @@ def airflow_env(warehouse_url: str, home: Path = AIRFLOW_HOME) -> dict[str, str]
         "AIRFLOW__CORE__PARALLELISM": os.environ.get("AIRFLOW__CORE__PARALLELISM", "4"),
         "AIRFLOW__API__HOST": "127.0.0.1",
         "AIRFLOW__API__PORT": os.environ.get("AIRFLOW__API__PORT", "8080"),
+        # user `admin` with role `admin`; Airflow generates its password on first start into
+        # $AIRFLOW_HOME/simple_auth_manager_passwords.json.generated (no password in code).
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": os.environ.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO"),
         "GX_ANALYTICS_ENABLED": "false",

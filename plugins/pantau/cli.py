@@ -59,7 +59,9 @@ def cmd_airflow(_: argparse.Namespace) -> int:
     subprocess.run(["airflow", "db", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
     subprocess.run(["airflow", "pools", "set", "lkpp_api", "4", "Batas laju API LKPP"], env=env,
                    check=True, stdout=subprocess.DEVNULL)
-    print("Airflow UI: http://127.0.0.1:8080  (masuk sebagai admin / admin; hentikan dengan Ctrl-C atau `make stop`)")
+    print("Airflow UI: http://127.0.0.1:8080 — masuk sebagai 'admin'; kata sandinya dibuat Airflow saat "
+          "pertama kali jalan dan disimpan di .local/airflow/simple_auth_manager_passwords.json.generated "
+          "(hentikan dengan Ctrl-C atau `make stop`)")
     proc = subprocess.Popen(["airflow", "standalone"], env=env, start_new_session=True)
     AIRFLOW_PID.write_text(str(proc.pid))
     try:

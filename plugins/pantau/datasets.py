@@ -454,7 +454,7 @@ DATASETS: dict[str, DatasetSpec] = {s.name: s for s in [
            "tgl_mulai_paket", "tgl_selesai_paket", "source_event_date"], ("tahun_anggaran", "kd_klpd")),
     _spec("spse_pencatatan_nontender_realisasi", "SPSE-PencatatanNonTenderRealisasi",
           "/v1/tender/pencatatan-non-tender-realisasi", "lpse", _TL,
-          ("kd_nontender_pct", "no_realisasi", "tgl_realisasi"),
+          ("kd_nontender_pct", "no_realisasi", "tgl_realisasi", "nilai_realisasi"),
           [*_SPSE_ID, "kd_lpse", "nama_lpse", "kd_nontender_pct", "kd_pkt_dce", "kd_rup:text", "nama_paket", "pagu",
            "jenis_realisasi", "no_realisasi", "tgl_realisasi", "nilai_realisasi", "dok_realisasi", "ket_realisasi",
            "nama_penyedia", "npwp_penyedia", "nip_ppk", "nama_ppk", "source_event_date"], ("nilai_realisasi",)),

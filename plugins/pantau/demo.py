@@ -127,6 +127,8 @@ def run_demo(scale: float = 1.0, seed: int = 2025, tahun: int = 2025,
     from pantau.simulator.generator import generate
 
     logging.basicConfig(level=logging.WARNING)
+    # Task logs stay in the Airflow UI; the terminal shows the demo's own progress lines.
+    os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
     url = warehouse_url()
     _say(f"==> gudang data: {url}")
     migrate(url, log=lambda m: _say(f"    {m}"))
@@ -162,4 +164,5 @@ def _summary(url: str, counts: dict[str, int], ok: bool) -> None:
     _say(f"  Surat edaran (PDF): {len(pdfs)} berkas di {OUTPUT_DIR / 'circulars'}")
     for p in pdfs[:5]:
         _say(f"    {p}")
-    _say("  Airflow UI: `make airflow` lalu buka http://127.0.0.1:8080 (admin / admin)")
+    _say("  Airflow UI: `make airflow`, lalu buka http://127.0.0.1:8080 (pengguna admin; kata sandi di "
+         ".local/airflow/simple_auth_manager_passwords.json.generated)")

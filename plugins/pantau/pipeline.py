@@ -52,6 +52,14 @@ def extract(partition: dict[str, Any]) -> dict[str, Any]:
     return {**partition, "fetch_id": res.fetch_id, "status": res.status, "n_rows": res.n_rows}
 
 
+def request_context(kd_klpd: str | None, kd_lpse: int | None, tahun: int) -> dict[str, Any]:
+    """What the request itself tells about its rows: its filter values and the configured
+    instansi's name and kind (so rows a feed sends without them can be completed)."""
+    known = {i["kd_klpd"]: i for i in instansi()}.get(kd_klpd or "", {})
+    return {"kd_klpd": kd_klpd, "kd_lpse": kd_lpse, "tahun": tahun,
+            "nama_klpd": known.get("nama_klpd"), "jenis_klpd": known.get("jenis_klpd")}
+
+
 def normalize(fetch: dict[str, Any]) -> dict[str, Any]:
     """raw pages → typed staging rows (COPY), replacing any earlier staging rows of the fetch."""
     from pantau.db import transaction
@@ -60,10 +68,8 @@ def normalize(fetch: dict[str, Any]) -> dict[str, Any]:
     from pantau.sources.raw import read_fetch
 
     raw = read_fetch(fetch["fetch_id"])
-    df = normalize_records(
-        raw.dataset, raw.records, source_system=raw.source_system,
-        context={"kd_klpd": raw.kd_klpd, "kd_lpse": raw.kd_lpse, "tahun": raw.tahun},
-    )
+    df = normalize_records(raw.dataset, raw.records, source_system=raw.source_system,
+                           context=request_context(raw.kd_klpd, raw.kd_lpse, raw.tahun))
     with transaction() as conn:
         n = write_staging(conn, raw.dataset, fetch["fetch_id"], df)
     log.info("normalise %s fetch %s: %s rows staged", raw.dataset, fetch["fetch_id"], n)

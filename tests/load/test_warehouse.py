@@ -155,3 +155,109 @@ def test_docs_gen_writes_the_dictionary(warehouse_url, tmp_path):
     assert "Key: `(versi, kd_paket)`" in text
     assert "| `valid_from` | date | no |" in text
     assert "history.epurchasing_order_asof(as_of date, include_deleted boolean)" in text
+
+
+_TRICKY_TEXT = ['say "hi", then \'bye\'', "a,b;c", "tab\there", "line\nbreak", "cr\rlf\r\n", "back\\slash \\t \\n",
+                "ends with backslash\\", "ünïcödé — 日本語 🙂", "", " padded ", "\\N", "NULL", "null", "\x01ctrl", None]
+
+
+def _staged(url: str, dataset: str, fetch: int, cols: list[str]) -> list[tuple]:
+    return query(url, f"SELECT {', '.join(cols)} FROM staging.{dataset} WHERE fetch_id = %s ORDER BY row_no", (fetch,))
+
+
+def _csv_path(conn, dataset: str, fetch_id: int, df: pd.DataFrame) -> None:
+    """The former write path (DataFrame.to_csv + COPY csv), the reference for identical outputs."""
+    from pantau.load.staging import copy_sql, frame_to_csv, prepare_frame
+
+    frame, cols = prepare_frame(dataset, fetch_id, df)
+    with conn.cursor() as cur:
+        cur.execute("SET LOCAL TimeZone = 'Asia/Jakarta'")
+        cur.copy_expert(copy_sql(dataset, cols, "csv").as_string(conn), frame_to_csv(frame))
+
+
+@pytest.mark.parametrize("flavour", ["object", "normalized"])
+def test_write_staging_round_trips_tricky_values_like_the_csv_path(warehouse_url, flavour):
+    n = len(_TRICKY_TEXT)
+    decimals = [Decimal("1234567890123456.78"), Decimal("-0.01"), Decimal("0"), Decimal("0.00"), Decimal("1E+2"),
+                Decimal("99999999999999999.99"), None, Decimal("NaN"), Decimal("-1.5"), Decimal("12.345"),
+                Decimal("1"), Decimal("0.1"), Decimal("-999999999999999999.99"), Decimal("7.10"), None]
+    big = [Decimal("1E+40"), Decimal("1.234567890123456789012345678901234567890E-30"), Decimal("-0.000001"),
+           Decimal("123456789012345678901234567890.123456789"), *[Decimal(i) for i in range(n - 5)], None]
+    extra = [{"q": 'he said "x", \\ and \t', "nested": {"list": [1, "a\nb", None], "d": Decimal("1.50")},
+              "ts": dt.date(2025, 1, 2)}, {}, [], {"u": "日本 🙂"}, None, *[{"i": i} for i in range(n - 5)]]
+    rows = pd.DataFrame({
+        "kd_rup": [*range(1, n), None], "nama_paket": _TRICKY_TEXT, "pagu": decimals,
+        "kd_satker": [10**15, -1, 0, *range(n - 4), None], "tahun_anggaran": [2025] * (n - 1) + [None],
+        "status_aktif_rup": [True, False, None] * (n // 3),
+        "tgl_awal_pemilihan": [dt.date(2025, 3, 1), None, dt.date(1999, 12, 31)] * (n // 3),
+        "tgl_pengumuman_paket": [pd.Timestamp("2025-02-03 16:00:00"), pd.Timestamp("2025-02-03 16:00:00+00:00"),
+                                 pd.Timestamp("2025-02-03 23:59:59.123456", tz="Asia/Jakarta"), pd.NaT,
+                                 dt.datetime(2024, 2, 29, 0, 0)] * (n // 5),
+        "extra": extra, "row_no": range(n),
+    })
+    v6 = pd.DataFrame({"kd_paket": _TRICKY_TEXT, "jml_produk": big, "total_harga": decimals,
+                       "ongkir": [0.1, 1e16, -2.5, float("nan"), 123.45] * (n // 5),
+                       "tgl_order": pd.to_datetime(["2025-03-01", None, "2025-12-31"] * (n // 3)), "row_no": range(n)})
+    if flavour == "normalized":  # the dtypes pantau.sources.normalize produces
+        rows = rows.astype({"kd_rup": "Int64", "nama_paket": "string", "kd_satker": "Int64",
+                            "tahun_anggaran": "Int64", "status_aktif_rup": "boolean", "row_no": "Int64"})
+        rows["tgl_pengumuman_paket"] = pd.Series(
+            [None if v is pd.NaT else (v.tz_localize("Asia/Jakarta") if v.tzinfo is None else v)
+             for v in map(pd.Timestamp, rows["tgl_pengumuman_paket"])], dtype="datetime64[us, Asia/Jakarta]")
+        v6 = v6.astype({"kd_paket": "string", "ongkir": "Float64"})
+    cols_rows = ["kd_rup", "nama_paket", "pagu", "kd_satker", "tahun_anggaran", "status_aktif_rup",
+                 "tgl_awal_pemilihan", "tgl_pengumuman_paket", "extra"]
+    cols_v6 = ["kd_paket", "jml_produk", "total_harga", "ongkir", "tgl_order"]
+    new_r, old_r = add_fetch(warehouse_url, "rup_paket_penyedia"), add_fetch(warehouse_url, "rup_paket_penyedia")
+    new_v, old_v = add_fetch(warehouse_url, "ecat_paket_v6"), add_fetch(warehouse_url, "ecat_paket_v6")
+    with db.transaction(warehouse_url) as conn:
+        assert write_staging(conn, "rup_paket_penyedia", new_r, rows) == n
+        assert write_staging(conn, "ecat_paket_v6", new_v, v6) == n
+    with db.transaction(warehouse_url) as conn:
+        _csv_path(conn, "rup_paket_penyedia", old_r, rows)
+        _csv_path(conn, "ecat_paket_v6", old_v, v6)
+
+    got = _staged(warehouse_url, "rup_paket_penyedia", new_r, cols_rows)
+    got_v6 = _staged(warehouse_url, "ecat_paket_v6", new_v, cols_v6)
+    assert [r[1] for r in got] == _TRICKY_TEXT  # '' stays '', None stays NULL, "\N" stays text
+    assert [r[0] for r in got_v6] == _TRICKY_TEXT
+    assert [r[2] for r in got][:6] == decimals[:6] and got[6][2] is got[7][2] is None  # NaN = missing
+    assert [r[1] for r in got_v6] == big
+    assert got[0][3] == 10**15 and got[-1][3:5] == (None, None)
+    assert [r[5] for r in got[:3]] == [True, False, None]
+    assert [r[6] for r in got[:3]] == [dt.date(2025, 3, 1), None, dt.date(1999, 12, 31)]
+    utc = dt.timezone.utc
+    assert [r[7] for r in got[:5]] == [dt.datetime(2025, 2, 3, 9, 0, tzinfo=utc), dt.datetime(2025, 2, 3, 16, 0, tzinfo=utc),
+                                       dt.datetime(2025, 2, 3, 16, 59, 59, 123456, tzinfo=utc), None,
+                                       dt.datetime(2024, 2, 28, 17, 0, tzinfo=utc)]
+    assert got[0][8] == {"q": 'he said "x", \\ and \t', "nested": {"list": [1, "a\nb", None], "d": "1.50"},
+                         "ts": "2025-01-02"}
+    assert [r[8] for r in got[1:5]] == [{}, [], {"u": "日本 🙂"}, None]
+    assert [r[3] for r in got_v6[:5]] == [Decimal("0.10"), Decimal("10000000000000000.00"), Decimal("-2.50"), None,
+                                          Decimal("123.45")]
+    assert [r[4] for r in got_v6[:3]] == [dt.date(2025, 3, 1), None, dt.date(2025, 12, 31)]
+    # identical to the former to_csv path, except "\N" which that path read back as NULL
+    old, old_v6 = (_staged(warehouse_url, "rup_paket_penyedia", old_r, cols_rows),
+                   _staged(warehouse_url, "ecat_paket_v6", old_v, cols_v6))
+    keep = [i for i, t in enumerate(_TRICKY_TEXT) if t != "\\N"]
+    assert [got[i] for i in keep] == [old[i] for i in keep]
+    assert [got_v6[i] for i in keep] == [old_v6[i] for i in keep]
+
+
+def test_write_staging_aborts_when_building_fails(warehouse_url):
+    """An unprintable value fails the COPY (nothing staged, previous rows kept after rollback)."""
+    fetch = add_fetch(warehouse_url, "ecat_paket_v6")
+    with db.transaction(warehouse_url) as conn:
+        write_staging(conn, "ecat_paket_v6", fetch, pd.DataFrame({"kd_paket": ["01A"], "row_no": [0]}))
+
+    class Bad:
+        def __str__(self):
+            raise RuntimeError("cannot print")
+
+    big = pd.DataFrame({"kd_paket": [f"k{i}" for i in range(120_000)], "row_no": range(120_000)})
+    big["nama_satker"] = pd.Series(["x"] * 120_000, dtype=object)
+    big.loc[110_000, "nama_satker"] = Bad()  # in a later chunk: the COPY has already started
+    with pytest.raises(RuntimeError, match="cannot print"):
+        with db.transaction(warehouse_url) as conn:
+            write_staging(conn, "ecat_paket_v6", fetch, big)
+    assert query(warehouse_url, "SELECT kd_paket FROM staging.ecat_paket_v6 WHERE fetch_id = %s", (fetch,)) == [("01A",)]

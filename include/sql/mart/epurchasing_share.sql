@@ -21,7 +21,7 @@ WITH period AS (
   GROUP BY GROUPING SETS ((o.kd_klpd, o.kd_satker_str, p.period), (o.kd_klpd, p.period))
 ), den_rows AS (
   SELECT kd_klpd, COALESCE(kd_satker_str, '(tanpa PD)') AS kd_satker_str, pagu AS den
-  FROM tmp_rup
+  FROM tmp_rup_pd
   WHERE NOT excluded AND %(share_denominator)s IN ('rup_total', 'rup_penyedia')
     AND (%(share_denominator)s = 'rup_total' OR tipe = 'penyedia')
   UNION ALL

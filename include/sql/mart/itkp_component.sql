@@ -1,14 +1,17 @@
 -- ITKP sub-indicators per PD and per KLPD (docs/metrics/itkp.md), scored under the year's rules
 -- (tmp_rule, from include/config/itkp/<year>.yaml). Reads the tmp_ snapshot of tmp_asof_snapshot.sql.
 
--- 1. Partial numerators and denominators per PD, one row per contribution.
+-- 1. Partial numerators and denominators per PD, one row per contribution (each contribution is
+--    already summed per PD and component: sums of exact numerics, so step 2 gets the same totals
+--    from a few thousand rows instead of millions).
 CREATE TEMP TABLE tmp_component_input (
   kd_klpd text, kd_satker_str text, component text, num numeric, den numeric
 ) ON COMMIT DROP;
 
 -- SiRUP = Σ pagu of announced RUP (penyedia + swakelola) ÷ Σ belanja pengadaan.
 INSERT INTO tmp_component_input
-SELECT kd_klpd, kd_satker_str, 'sirup', pagu, 0 FROM tmp_rup WHERE NOT excluded
+SELECT kd_klpd, kd_satker_str, 'sirup', sum(pagu), 0 FROM tmp_rup_pd WHERE NOT excluded
+GROUP BY kd_klpd, kd_satker_str
 UNION ALL
 SELECT kd_klpd, kd_satker_str, 'sirup', 0, belanja_pengadaan FROM tmp_anggaran;
 
@@ -17,70 +20,77 @@ SELECT kd_klpd, kd_satker_str, 'sirup', 0, belanja_pengadaan FROM tmp_anggaran;
 -- (several kd_rup) contributes its pagu split by tmp_spse_rup.weight. Packages without any kd_rup
 -- count as their own key. Non-e-tendering optionally adds pencatatan non-tender (not cancelled)
 -- for kd_rup not already in SPSE, its pagu split equally over its kd_rup.
+-- (rup_key = kd_rup, or for a package without kd_rup the package itself: (source, id) with a
+-- NULL kd_rup, never equal to a kd_rup.)
 WITH qualifying AS (
   SELECT CASE s.sumber WHEN 'tender' THEN 'e_tendering' ELSE 'non_e_tendering' END AS component,
          s.kd_klpd, s.kd_satker_str, s.pagu, s.versi, s.kd_paket_spse, s.sumber
   FROM tmp_spse s
-  WHERE (s.sumber = 'tender'
-         AND COALESCE(s.mtd_pemilihan ILIKE ANY (%(grp_e_tendering)s::text[]), false)
-         AND (%(et_status_include)s::text[] IS NULL OR COALESCE(s.status ILIKE ANY (%(et_status_include)s::text[]), false))
-         AND NOT COALESCE(s.status ILIKE ANY (%(et_status_exclude)s::text[]), false))
-     OR (s.sumber = 'nontender'
-         AND COALESCE(s.mtd_pemilihan ILIKE ANY (%(grp_non_e_tendering)s::text[]), false)
-         AND (%(net_status_include)s::text[] IS NULL OR COALESCE(s.status ILIKE ANY (%(net_status_include)s::text[]), false))
-         AND NOT COALESCE(s.status ILIKE ANY (%(net_status_exclude)s::text[]), false))
+  JOIN tmp_spse_label l ON l.sumber = s.sumber
+   AND l.mtd_key = COALESCE(s.mtd_pemilihan, '') AND l.mtd_null = (s.mtd_pemilihan IS NULL)
+   AND l.status_key = COALESCE(s.status, '') AND l.status_null = (s.status IS NULL)
+  WHERE l.itkp_qualifying
 ), per_key AS (
   SELECT q.component, q.kd_klpd, q.kd_satker_str,
-         COALESCE(b.kd_rup::text, q.sumber || ':' || q.kd_paket_spse) AS rup_key,
+         b.kd_rup, CASE WHEN b.kd_rup IS NULL THEN q.sumber END AS own_source,
+         CASE WHEN b.kd_rup IS NULL THEN q.kd_paket_spse END AS own_id,
          q.pagu * COALESCE(b.weight, 1) AS nilai, 0 AS priority, q.versi, q.kd_paket_spse AS id
   FROM qualifying q
   LEFT JOIN tmp_spse_rup b ON b.sumber = q.sumber AND b.kd_paket_spse = q.kd_paket_spse
   UNION ALL
   SELECT 'non_e_tendering', c.kd_klpd, c.kd_satker_str,
-         COALESCE(b.kd_rup::text, 'pencatatan:' || c.kd_pct),
+         b.kd_rup, CASE WHEN b.kd_rup IS NULL THEN 'pencatatan' END, CASE WHEN b.kd_rup IS NULL THEN c.kd_pct END,
          c.pagu / COALESCE(b.n_rup, 1), 1, 0, c.kd_pct
   FROM tmp_pencatatan c
   LEFT JOIN tmp_pencatatan_rup b ON b.jenis = c.jenis AND b.kd_pct = c.kd_pct
   WHERE %(net_include_pencatatan)s AND c.jenis = 'nontender' AND NOT c.cancelled
     AND COALESCE(c.mtd_pemilihan ILIKE ANY (%(grp_non_e_tendering)s::text[]), false)
 ), once_per_rup AS (
-  SELECT DISTINCT ON (component, kd_klpd, rup_key) *
+  SELECT DISTINCT ON (component, kd_klpd, kd_rup, own_source, own_id) *
   FROM per_key
-  ORDER BY component, kd_klpd, rup_key, priority, versi DESC, id DESC
+  ORDER BY component, kd_klpd, kd_rup, own_source, own_id, priority, versi DESC, id DESC
 )
 INSERT INTO tmp_component_input
 SELECT kd_klpd, kd_satker_str, component,
-       CASE WHEN (component = 'e_tendering' AND %(et_measure)s = 'count')
-              OR (component = 'non_e_tendering' AND %(net_measure)s = 'count') THEN 1 ELSE nilai END,
+       sum(CASE WHEN (component = 'e_tendering' AND %(et_measure)s = 'count')
+                  OR (component = 'non_e_tendering' AND %(net_measure)s = 'count') THEN 1 ELSE nilai END),
        0
-FROM once_per_rup;
+FROM once_per_rup
+GROUP BY kd_klpd, kd_satker_str, component;
 
 -- Denominators: announced RUP penyedia packages with those methods (excluded ones left out).
 INSERT INTO tmp_component_input
 SELECT kd_klpd, kd_satker_str, method_group, 0,
-       CASE WHEN (method_group = 'e_tendering' AND %(et_measure)s = 'count')
-              OR (method_group = 'non_e_tendering' AND %(net_measure)s = 'count') THEN 1 ELSE pagu END
-FROM tmp_rup
-WHERE NOT excluded AND method_group IN ('e_tendering', 'non_e_tendering');
+       sum(CASE WHEN (method_group = 'e_tendering' AND %(et_measure)s = 'count')
+                  OR (method_group = 'non_e_tendering' AND %(net_measure)s = 'count') THEN n_paket ELSE pagu END)
+FROM tmp_rup_pd
+WHERE NOT excluded AND method_group IN ('e_tendering', 'non_e_tendering')
+GROUP BY kd_klpd, kd_satker_str, method_group;
 
 -- E-purchasing = count(selesai orders) ÷ count(aktif orders); orders, never v5 lines.
 INSERT INTO tmp_component_input
 SELECT kd_klpd, kd_satker_str, 'e_purchasing',
-       CASE WHEN is_selesai THEN 1 ELSE 0 END, CASE WHEN is_aktif THEN 1 ELSE 0 END
-FROM tmp_order;
+       count(*) FILTER (WHERE is_selesai), count(*) FILTER (WHERE is_aktif)
+FROM tmp_order
+GROUP BY kd_klpd, kd_satker_str;
 
 -- E-kontrak = count(selection-finished SPSE packages with a kontrak) ÷ count(selection-finished
 -- tender + non-tender packages).
 INSERT INTO tmp_component_input
-SELECT s.kd_klpd, s.kd_satker_str, 'e_kontrak', CASE WHEN k.kd_paket_spse IS NULL THEN 0 ELSE 1 END, 1
+SELECT s.kd_klpd, s.kd_satker_str, 'e_kontrak', count(k.kd_paket_spse), count(*)
 FROM tmp_spse s
+JOIN tmp_spse_label l ON l.sumber = s.sumber
+ AND l.mtd_key = COALESCE(s.mtd_pemilihan, '') AND l.mtd_null = (s.mtd_pemilihan IS NULL)
+ AND l.status_key = COALESCE(s.status, '') AND l.status_null = (s.status IS NULL)
 LEFT JOIN tmp_kontrak k ON k.sumber = s.sumber AND k.kd_paket_spse = s.kd_paket_spse
-WHERE COALESCE(s.status ILIKE ANY (%(spse_status_selesai)s::text[]), false);
+WHERE l.is_selesai
+GROUP BY s.kd_klpd, s.kd_satker_str;
 
 -- Toko daring: number of qualifying transactions (the denominator is set below).
 INSERT INTO tmp_component_input
-SELECT kd_klpd, kd_satker_str, 'toko_daring', CASE WHEN qualifies THEN 1 ELSE 0 END, 0
-FROM tmp_toko;
+SELECT kd_klpd, kd_satker_str, 'toko_daring', count(*) FILTER (WHERE qualifies), 0
+FROM tmp_toko
+GROUP BY kd_klpd, kd_satker_str;
 
 UPDATE tmp_component_input SET kd_satker_str = '(tanpa PD)' WHERE kd_satker_str IS NULL;
 

@@ -41,7 +41,7 @@ WITH pkg AS (
   SELECT kd_klpd, kd_satker_str, count(*)::int AS n, sum(nilai) AS nilai
   FROM tmp_lag_pkg WHERE rule = 'rup_not_announced' GROUP BY kd_klpd, kd_satker_str
 ), rup_pd AS (
-  SELECT kd_klpd, kd_satker_str, sum(pagu) AS pagu FROM tmp_rup WHERE NOT excluded GROUP BY 1, 2
+  SELECT kd_klpd, kd_satker_str, sum(pagu) AS pagu FROM tmp_rup_pd WHERE NOT excluded GROUP BY 1, 2
 ), sirup_ratio AS (
   -- SiRUP ratio per PD computed here as well, so the rule works when SiRUP is not scored
   SELECT a.kd_klpd, a.kd_satker_str, COALESCE(max(r.pagu), 0) / NULLIF(sum(a.belanja_pengadaan), 0) AS ratio

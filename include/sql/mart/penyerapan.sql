@@ -8,34 +8,51 @@
 --   paid:      BAPBAST besar_pembayaran (summed over all BAP of a package, tgl_bap else tgl_bast);
 --              pencatatan realisasi nilai_realisasi (tgl_realisasi); selesai e-purchasing orders
 --              (tgl_edit else tgl_order); qualifying toko daring transactions (optional).
-CREATE TEMP TABLE tmp_penyerapan_event ON COMMIT DROP AS
-SELECT s.kd_klpd, s.kd_satker_str, 'committed'::text AS kind,
-       CASE WHEN k.nilai_kontrak IS NOT NULL THEN COALESCE(k.tgl_kontrak, s.tgl_nilai) ELSE s.tgl_nilai END AS tgl,
-       COALESCE(k.nilai_kontrak, s.nilai_kontrak) AS nilai
-FROM tmp_spse s
-LEFT JOIN tmp_kontrak k ON k.sumber = s.sumber AND k.kd_paket_spse = s.kd_paket_spse
-WHERE NOT COALESCE(s.status ILIKE ANY (%(spse_status_gagal)s::text[]), false)
-  AND COALESCE(k.nilai_kontrak, s.nilai_kontrak) IS NOT NULL
-UNION ALL
-SELECT kd_klpd, kd_satker_str, 'committed', tgl_order, nilai FROM tmp_order WHERE is_aktif
-UNION ALL
-SELECT kd_klpd, kd_satker_str, 'committed', tgl_buat, total_realisasi FROM tmp_pencatatan WHERE NOT cancelled
-UNION ALL
-SELECT kd_klpd, kd_satker_str, 'committed', tgl, valuasi FROM tmp_toko WHERE %(pny_include_toko)s
-UNION ALL
-SELECT s.kd_klpd, s.kd_satker_str, 'paid', p.tgl, p.nilai
-FROM tmp_pembayaran p JOIN tmp_spse s ON s.sumber = p.sumber AND s.kd_paket_spse = p.kd_paket_spse
-UNION ALL
-SELECT c.kd_klpd, c.kd_satker_str, 'paid', r.tgl, r.nilai
-FROM tmp_pencatatan_realisasi r JOIN tmp_pencatatan c ON c.jenis = r.jenis AND c.kd_pct = r.kd_pct
-UNION ALL
-SELECT kd_klpd, kd_satker_str, 'paid', COALESCE(tgl_edit, tgl_order), nilai FROM tmp_order WHERE is_selesai
-UNION ALL
-SELECT kd_klpd, kd_satker_str, 'paid', tgl, valuasi FROM tmp_toko WHERE %(pny_include_toko)s AND qualifies;
-
-UPDATE tmp_penyerapan_event SET tgl = %(as_of)s::date WHERE tgl IS NULL;
-DELETE FROM tmp_penyerapan_event WHERE tgl > %(as_of)s::date;
-UPDATE tmp_penyerapan_event SET kd_satker_str = '(tanpa PD)' WHERE kd_satker_str IS NULL;
+-- Events are summed per PD, month and kind as they are read (tmp_penyerapan_month) instead of being
+-- stored one row each: an event without a date counts at as_of, events after as_of are left out,
+-- events without a PD go to '(tanpa PD)'; events before January count in January, after December
+-- in December.
+CREATE TEMP TABLE tmp_penyerapan_month ON COMMIT DROP AS
+WITH event AS (
+  SELECT s.kd_klpd, s.kd_satker_str, 'committed'::text AS kind,
+         CASE WHEN k.nilai_kontrak IS NOT NULL THEN COALESCE(k.tgl_kontrak, s.tgl_nilai) ELSE s.tgl_nilai END AS tgl,
+         COALESCE(k.nilai_kontrak, s.nilai_kontrak) AS nilai
+  FROM tmp_spse s
+  JOIN tmp_spse_label l ON l.sumber = s.sumber
+   AND l.mtd_key = COALESCE(s.mtd_pemilihan, '') AND l.mtd_null = (s.mtd_pemilihan IS NULL)
+   AND l.status_key = COALESCE(s.status, '') AND l.status_null = (s.status IS NULL)
+  LEFT JOIN tmp_kontrak k ON k.sumber = s.sumber AND k.kd_paket_spse = s.kd_paket_spse
+  WHERE NOT l.is_gagal
+    AND COALESCE(k.nilai_kontrak, s.nilai_kontrak) IS NOT NULL
+  UNION ALL
+  SELECT kd_klpd, kd_satker_str, 'committed', tgl_order, nilai FROM tmp_order WHERE is_aktif
+  UNION ALL
+  SELECT kd_klpd, kd_satker_str, 'committed', tgl_buat, total_realisasi FROM tmp_pencatatan WHERE NOT cancelled
+  UNION ALL
+  SELECT kd_klpd, kd_satker_str, 'committed', tgl, valuasi FROM tmp_toko WHERE %(pny_include_toko)s
+  UNION ALL
+  SELECT s.kd_klpd, s.kd_satker_str, 'paid', p.tgl, p.nilai
+  FROM tmp_pembayaran p JOIN tmp_spse s ON s.sumber = p.sumber AND s.kd_paket_spse = p.kd_paket_spse
+  UNION ALL
+  SELECT c.kd_klpd, c.kd_satker_str, 'paid', r.tgl, r.nilai
+  FROM tmp_pencatatan_realisasi r JOIN tmp_pencatatan c ON c.jenis = r.jenis AND c.kd_pct = r.kd_pct
+  UNION ALL
+  SELECT kd_klpd, kd_satker_str, 'paid', COALESCE(tgl_edit, tgl_order), nilai FROM tmp_order WHERE is_selesai
+  UNION ALL
+  SELECT kd_klpd, kd_satker_str, 'paid', tgl, valuasi FROM tmp_toko WHERE %(pny_include_toko)s AND qualifies
+), dated AS (
+  SELECT kd_klpd, COALESCE(kd_satker_str, '(tanpa PD)') AS kd_satker_str, kind,
+         COALESCE(tgl, %(as_of)s::date) AS tgl, nilai
+  FROM event
+)
+SELECT kd_klpd, kd_satker_str,
+       LEAST(GREATEST(date_trunc('month', tgl)::date, make_date(%(tahun)s, 1, 1)), make_date(%(tahun)s, 12, 1)) AS bulan,
+       sum(nilai) FILTER (WHERE kind = 'committed') AS committed_month,
+       sum(nilai) FILTER (WHERE kind = 'paid') AS paid_month
+FROM dated
+WHERE tgl <= %(as_of)s::date
+GROUP BY 1, 2, 3;
+ANALYZE tmp_penyerapan_month;
 
 WITH month AS (
   -- January up to the as_of month (December at most).
@@ -45,20 +62,16 @@ WITH month AS (
                        interval '1 month') AS m
 ), pagu_rows AS (
   SELECT kd_klpd, COALESCE(kd_satker_str, '(tanpa PD)') AS kd_satker_str, pagu
-  FROM tmp_rup WHERE NOT excluded AND %(pny_pagu)s = 'rup_total'
+  FROM tmp_rup_pd WHERE NOT excluded AND %(pny_pagu)s = 'rup_total'
   UNION ALL
   SELECT kd_klpd, kd_satker_str, belanja_pengadaan FROM tmp_anggaran WHERE %(pny_pagu)s = 'belanja_pengadaan'
 ), pagu AS (
   SELECT kd_klpd, COALESCE(kd_satker_str, '') AS kd_satker_str, sum(pagu) AS pagu
   FROM pagu_rows GROUP BY GROUPING SETS ((kd_klpd, kd_satker_str), (kd_klpd))
 ), monthly AS (
-  -- events before January (e.g. contracts signed in December of the year before) count in January,
-  -- events after December (as_of in the next year) in December
   SELECT e.kd_klpd, COALESCE(e.kd_satker_str, '') AS kd_satker_str, e.bulan,
-         sum(e.nilai) FILTER (WHERE e.kind = 'committed') AS committed_month,
-         sum(e.nilai) FILTER (WHERE e.kind = 'paid') AS paid_month
-  FROM (SELECT ev.*, LEAST(GREATEST(date_trunc('month', ev.tgl)::date, make_date(%(tahun)s, 1, 1)), make_date(%(tahun)s, 12, 1)) AS bulan
-        FROM tmp_penyerapan_event ev) e
+         sum(e.committed_month) AS committed_month, sum(e.paid_month) AS paid_month
+  FROM tmp_penyerapan_month e
   GROUP BY GROUPING SETS ((e.kd_klpd, e.kd_satker_str, e.bulan), (e.kd_klpd, e.bulan))
 ), scope AS (
   SELECT kd_klpd, kd_satker_str FROM pagu

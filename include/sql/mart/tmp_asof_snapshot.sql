@@ -20,36 +20,53 @@ WHERE a.tahun_anggaran = %(tahun)s AND a.kd_klpd IN (SELECT kd_klpd FROM tmp_run
 -- Announced RUP packages (penyedia + swakelola) with their ITKP method group. One row per kd_rup:
 -- the package grain, never budget lines (rup_anggaran), so pagu is never summed over lines.
 -- excluded = Dikecualikan or method '0' (metrics.md "Method groups").
+-- Performance (national run, ~1 M packages): the pattern matching runs once per distinct
+-- (method, status) label (tmp_rup_label, a cheap first pass), the package table keeps only the
+-- columns the metrics read, and tmp_rup_pd pre-aggregates it per PD for every consumer that
+-- only sums pagu (only the SPSE bridge needs the package grain).
+CREATE TEMP TABLE tmp_rup_label ON COMMIT DROP AS
+SELECT l.metode, l.status,
+       CASE
+         WHEN l.metode ILIKE ANY (%(grp_e_tendering)s::text[]) THEN 'e_tendering'
+         WHEN l.metode ILIKE ANY (%(grp_non_e_tendering)s::text[]) THEN 'non_e_tendering'
+         WHEN l.metode ILIKE ANY (%(grp_e_purchasing)s::text[]) THEN 'e_purchasing'
+         ELSE 'lainnya'
+       END AS method_group,
+       COALESCE(l.metode ILIKE ANY (%(rup_exclude_metode)s::text[]), false) AS metode_excluded
+FROM (SELECT DISTINCT COALESCE(r.metode_pengadaan, '') AS metode, COALESCE(r.status_umumkan_rup, '') AS status
+      FROM history.rup_paket_asof(%(as_of)s) r
+      WHERE r.tahun_anggaran = %(tahun)s
+        AND r.kd_klpd IN (SELECT kd_klpd FROM tmp_run)
+        AND COALESCE(r.status_aktif_rup, true)
+        AND NOT COALESCE(r.status_delete_rup, false)
+      OFFSET 0) l  -- OFFSET 0: match the status once per label, not once per package
+WHERE COALESCE(l.status ILIKE ANY (%(rup_status_umumkan)s::text[]), false);  -- announced only
+ANALYZE tmp_rup_label;
+
+-- The planner cannot estimate the COALESCE join to the labels (it guesses a few dozen rows) and
+-- would then loop over tmp_run × every package; hash joins are right for any run size here.
+SELECT set_config('pantau.saved_enable_nestloop', current_setting('enable_nestloop'), true);
+SET LOCAL enable_nestloop = off;
 CREATE TEMP TABLE tmp_rup ON COMMIT DROP AS
-WITH base AS MATERIALIZED (
-  SELECT r.kd_klpd, r.kd_satker_str, r.kd_rup, r.tipe, r.nama_paket, COALESCE(r.pagu, 0) AS pagu,
-         r.metode_pengadaan, r.status_umumkan_rup, COALESCE(r.status_dikecualikan, false) AS dikecualikan
-  FROM history.rup_paket_asof(%(as_of)s) r
-  WHERE r.tahun_anggaran = %(tahun)s
-    AND r.kd_klpd IN (SELECT kd_klpd FROM tmp_run)
-    AND COALESCE(r.status_aktif_rup, true)
-    AND NOT COALESCE(r.status_delete_rup, false)
-), label AS (
-  -- the pattern matching runs once per distinct (method, status) label, not once per package
-  SELECT l.metode, l.status,
-         CASE
-           WHEN l.metode ILIKE ANY (%(grp_e_tendering)s::text[]) THEN 'e_tendering'
-           WHEN l.metode ILIKE ANY (%(grp_non_e_tendering)s::text[]) THEN 'non_e_tendering'
-           WHEN l.metode ILIKE ANY (%(grp_e_purchasing)s::text[]) THEN 'e_purchasing'
-           ELSE 'lainnya'
-         END AS method_group,
-         COALESCE(l.metode ILIKE ANY (%(rup_exclude_metode)s::text[]), false) AS metode_excluded,
-         COALESCE(l.status ILIKE ANY (%(rup_status_umumkan)s::text[]), false) AS announced
-  FROM (SELECT DISTINCT COALESCE(metode_pengadaan, '') AS metode, COALESCE(status_umumkan_rup, '') AS status
-        FROM base) l
-)
-SELECT b.kd_klpd, b.kd_satker_str, b.kd_rup, b.tipe, b.nama_paket, b.pagu, b.metode_pengadaan,
-       CASE WHEN b.tipe = 'swakelola' THEN 'swakelola' ELSE l.method_group END AS method_group,
-       ((%(rup_exclude_dikecualikan)s AND b.dikecualikan) OR l.metode_excluded) AS excluded
-FROM base b
-JOIN label l ON l.metode = COALESCE(b.metode_pengadaan, '') AND l.status = COALESCE(b.status_umumkan_rup, '')
-WHERE l.announced;
-CREATE INDEX ON tmp_rup (kd_rup);
+SELECT r.kd_klpd, r.kd_satker_str, r.kd_rup, r.tipe, COALESCE(r.pagu, 0) AS pagu,
+       CASE WHEN r.tipe = 'swakelola' THEN 'swakelola' ELSE l.method_group END AS method_group,
+       ((%(rup_exclude_dikecualikan)s AND COALESCE(r.status_dikecualikan, false)) OR l.metode_excluded) AS excluded
+FROM history.rup_paket_asof(%(as_of)s) r
+JOIN tmp_rup_label l ON l.metode = COALESCE(r.metode_pengadaan, '') AND l.status = COALESCE(r.status_umumkan_rup, '')
+WHERE r.tahun_anggaran = %(tahun)s
+  AND r.kd_klpd IN (SELECT kd_klpd FROM tmp_run)
+  AND COALESCE(r.status_aktif_rup, true)
+  AND NOT COALESCE(r.status_delete_rup, false);
+SELECT set_config('enable_nestloop', current_setting('pantau.saved_enable_nestloop'), true);
+ANALYZE tmp_rup;
+
+-- Per PD × type × method group × excluded: Σ pagu and number of packages (sums of exact numerics,
+-- so summing these partial sums gives exactly the per-package sums).
+CREATE TEMP TABLE tmp_rup_pd ON COMMIT DROP AS
+SELECT kd_klpd, kd_satker_str, tipe, method_group, excluded, sum(pagu) AS pagu, count(*) AS n_paket
+FROM tmp_rup
+GROUP BY kd_klpd, kd_satker_str, tipe, method_group, excluded;
+ANALYZE tmp_rup_pd;
 
 -- SPSE selection attempts, tender and non-tender in one shape. A re-tendered kd_rup has several
 -- rows here (one per attempt); metrics that count kd_rup deduplicate via tmp_spse_rup.
@@ -68,31 +85,57 @@ SELECT 'nontender', n.kd_nontender, n.kd_klpd, n.kd_satker_str,
                 (n.tgl_pengumuman_nontender AT TIME ZONE 'Asia/Jakarta')::date)
 FROM history.nontender_asof(%(as_of)s) n
 WHERE n.tahun_anggaran = %(tahun)s AND n.kd_klpd IN (SELECT kd_klpd FROM tmp_run);
-CREATE INDEX ON tmp_spse (sumber, kd_paket_spse);
+ANALYZE tmp_spse;
+
+-- SPSE status / method flags, matched once per distinct (sumber, method, status) label. NULLs are
+-- kept apart from '' (key = the value or '', plus an is-null flag) so a '%%' pattern sees exactly
+-- what it would see per row.
+CREATE TEMP TABLE tmp_spse_label ON COMMIT DROP AS
+SELECT l.sumber, COALESCE(l.mtd_pemilihan, '') AS mtd_key, l.mtd_pemilihan IS NULL AS mtd_null,
+       COALESCE(l.status, '') AS status_key, l.status IS NULL AS status_null,
+       CASE l.sumber
+         WHEN 'tender' THEN
+           COALESCE(l.mtd_pemilihan ILIKE ANY (%(grp_e_tendering)s::text[]), false)
+           AND (%(et_status_include)s::text[] IS NULL OR COALESCE(l.status ILIKE ANY (%(et_status_include)s::text[]), false))
+           AND NOT COALESCE(l.status ILIKE ANY (%(et_status_exclude)s::text[]), false)
+         ELSE
+           COALESCE(l.mtd_pemilihan ILIKE ANY (%(grp_non_e_tendering)s::text[]), false)
+           AND (%(net_status_include)s::text[] IS NULL OR COALESCE(l.status ILIKE ANY (%(net_status_include)s::text[]), false))
+           AND NOT COALESCE(l.status ILIKE ANY (%(net_status_exclude)s::text[]), false)
+       END AS itkp_qualifying,
+       COALESCE(l.status ILIKE ANY (%(spse_status_selesai)s::text[]), false) AS is_selesai,
+       COALESCE(l.status ILIKE ANY (%(spse_status_gagal)s::text[]), false) AS is_gagal
+FROM (SELECT DISTINCT sumber, mtd_pemilihan, status FROM tmp_spse) l;
+ANALYZE tmp_spse_label;
 
 -- Package ↔ kd_rup bridge with an allocation weight: a consolidated tender (several kd_rup) is
 -- split in proportion to the RUP pagu of its kd_rup, or equally when any kd_rup is not in RUP.
 CREATE TEMP TABLE tmp_spse_rup ON COMMIT DROP AS
-WITH bridge AS (
-  SELECT 'tender'::text AS sumber, b.kd_tender AS kd_paket_spse, b.kd_rup, b.ordinal
+WITH bridge AS MATERIALIZED (
+  SELECT 'tender'::text AS sumber, b.kd_tender AS kd_paket_spse, b.kd_rup, b.ordinal, r.kd_rup AS rup_kd_rup,
+         r.pagu AS rup_pagu
   FROM history.tender_rup_asof(%(as_of)s) b
-  WHERE b.kd_tender IN (SELECT kd_paket_spse FROM tmp_spse WHERE sumber = 'tender')
+  JOIN tmp_spse s ON s.sumber = 'tender' AND s.kd_paket_spse = b.kd_tender
+  LEFT JOIN tmp_rup r ON r.kd_rup = b.kd_rup
   UNION ALL
-  SELECT 'nontender', b.kd_nontender, b.kd_rup, b.ordinal
+  SELECT 'nontender', b.kd_nontender, b.kd_rup, b.ordinal, r.kd_rup, r.pagu
   FROM history.nontender_rup_asof(%(as_of)s) b
-  WHERE b.kd_nontender IN (SELECT kd_paket_spse FROM tmp_spse WHERE sumber = 'nontender')
-), w AS (
-  SELECT b.*, r.pagu AS rup_pagu,
-         count(*) OVER p AS n_rup,
-         count(r.kd_rup) FILTER (WHERE r.pagu > 0) OVER p AS n_rup_with_pagu,
-         sum(r.pagu) OVER p AS sum_rup_pagu
-  FROM bridge b LEFT JOIN tmp_rup r ON r.kd_rup = b.kd_rup
-  WINDOW p AS (PARTITION BY b.sumber, b.kd_paket_spse)
+  JOIN tmp_spse s ON s.sumber = 'nontender' AND s.kd_paket_spse = b.kd_nontender
+  LEFT JOIN tmp_rup r ON r.kd_rup = b.kd_rup
+), p AS (
+  SELECT sumber, kd_paket_spse,
+         count(*) AS n_rup,
+         count(rup_kd_rup) FILTER (WHERE rup_pagu > 0) AS n_rup_with_pagu,
+         sum(rup_pagu) AS sum_rup_pagu
+  FROM bridge
+  GROUP BY sumber, kd_paket_spse
 )
-SELECT sumber, kd_paket_spse, kd_rup, ordinal,
-       CASE WHEN n_rup_with_pagu = n_rup THEN rup_pagu / sum_rup_pagu ELSE 1.0 / n_rup END AS weight
-FROM w;
+SELECT b.sumber, b.kd_paket_spse, b.kd_rup, b.ordinal,
+       CASE WHEN p.n_rup_with_pagu = p.n_rup THEN b.rup_pagu / p.sum_rup_pagu ELSE 1.0 / p.n_rup END AS weight
+FROM bridge b
+JOIN p ON p.sumber = b.sumber AND p.kd_paket_spse = b.kd_paket_spse;
 CREATE INDEX ON tmp_spse_rup (sumber, kd_paket_spse);
+ANALYZE tmp_spse_rup;
 
 -- e-Kontrak: latest addendum per SPSE package (value) and first contract date.
 CREATE TEMP TABLE tmp_kontrak ON COMMIT DROP AS
@@ -102,6 +145,7 @@ SELECT k.sumber, k.kd_paket_spse,
 FROM history.kontrak_asof(%(as_of)s) k
 JOIN tmp_spse s ON s.sumber = k.sumber AND s.kd_paket_spse = k.kd_paket_spse
 GROUP BY k.sumber, k.kd_paket_spse;
+ANALYZE tmp_kontrak;
 
 -- BAPBAST payments (many per package: summed later).
 CREATE TEMP TABLE tmp_pembayaran ON COMMIT DROP AS
@@ -117,12 +161,18 @@ SELECT c.jenis, c.kd_pct, c.kd_klpd, c.kd_satker_str, c.nama_paket, COALESCE(c.p
        COALESCE(c.status_ket ILIKE ANY (%(pct_cancelled_status_ket)s::text[]), false) AS cancelled
 FROM history.pencatatan_asof(%(as_of)s) c
 WHERE c.tahun_anggaran = %(tahun)s AND c.kd_klpd IN (SELECT kd_klpd FROM tmp_run);
+ANALYZE tmp_pencatatan;
 
 CREATE TEMP TABLE tmp_pencatatan_rup ON COMMIT DROP AS
-SELECT b.jenis, b.kd_pct, b.kd_rup, b.ordinal,
-       count(*) OVER (PARTITION BY b.jenis, b.kd_pct) AS n_rup
-FROM history.pencatatan_rup_asof(%(as_of)s) b
-JOIN tmp_pencatatan c ON c.jenis = b.jenis AND c.kd_pct = b.kd_pct;
+WITH b AS MATERIALIZED (
+  SELECT b.jenis, b.kd_pct, b.kd_rup, b.ordinal
+  FROM history.pencatatan_rup_asof(%(as_of)s) b
+  JOIN tmp_pencatatan c ON c.jenis = b.jenis AND c.kd_pct = b.kd_pct
+)
+SELECT b.jenis, b.kd_pct, b.kd_rup, b.ordinal, n.n_rup
+FROM b
+JOIN (SELECT jenis, kd_pct, count(*) AS n_rup FROM b GROUP BY jenis, kd_pct) n
+  ON n.jenis = b.jenis AND n.kd_pct = b.kd_pct;
 
 CREATE TEMP TABLE tmp_pencatatan_realisasi ON COMMIT DROP AS
 SELECT r.jenis, r.kd_pct, r.tgl_realisasi AS tgl, COALESCE(r.nilai_realisasi, 0) AS nilai
@@ -162,5 +212,5 @@ SELECT d.order_id, d.kd_klpd, d.kd_satker_str, COALESCE(d.valuasi, 0) AS valuasi
 FROM history.toko_daring_asof(%(as_of)s) d
 WHERE d.tahun_anggaran = %(tahun)s AND d.kd_klpd IN (SELECT kd_klpd FROM tmp_run);
 
-ANALYZE tmp_satker, tmp_anggaran, tmp_rup, tmp_spse, tmp_spse_rup, tmp_kontrak, tmp_pembayaran,
-        tmp_pencatatan, tmp_pencatatan_rup, tmp_pencatatan_realisasi, tmp_order, tmp_toko;
+ANALYZE tmp_satker, tmp_anggaran, tmp_pembayaran, tmp_pencatatan_rup, tmp_pencatatan_realisasi,
+        tmp_order, tmp_toko;

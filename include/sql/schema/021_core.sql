@@ -273,11 +273,11 @@ CREATE TABLE core.pencatatan_realisasi (
     kd_klpd          text,
     kd_lpse          integer,
     kd_satker_str    text,
-    nilai_realisasi  numeric(20,2),
+    nilai_realisasi  numeric(20,2) NOT NULL,
     jenis_realisasi  text,
     fetch_id bigint NOT NULL, load_id bigint NOT NULL REFERENCES audit.load_log,
     src_partition text NOT NULL, is_deleted boolean NOT NULL DEFAULT false, deleted_at date,
-    PRIMARY KEY (jenis, kd_pct, no_realisasi, tgl_realisasi)
+    PRIMARY KEY (jenis, kd_pct, no_realisasi, tgl_realisasi, nilai_realisasi)
 );
 CREATE INDEX pencatatan_realisasi_partition_idx ON core.pencatatan_realisasi (src_partition);
 

@@ -1138,7 +1138,7 @@ CREATE TABLE staging.spse_pencatatan_nontender_realisasi (
     extra jsonb,
     PRIMARY KEY (fetch_id, row_no)
 );
-COMMENT ON TABLE staging.spse_pencatatan_nontender_realisasi IS 'Baris bertipe SPSE-PencatatanNonTenderRealisasi per fetch (kunci bisnis: kd_nontender_pct, no_realisasi, tgl_realisasi) / Typed SPSE-PencatatanNonTenderRealisasi rows per fetch (business key: kd_nontender_pct, no_realisasi, tgl_realisasi)';
+COMMENT ON TABLE staging.spse_pencatatan_nontender_realisasi IS 'Baris bertipe SPSE-PencatatanNonTenderRealisasi per fetch (kunci bisnis: kd_nontender_pct, no_realisasi, tgl_realisasi, nilai_realisasi) / Typed SPSE-PencatatanNonTenderRealisasi rows per fetch (business key: kd_nontender_pct, no_realisasi, tgl_realisasi, nilai_realisasi)';
 COMMENT ON COLUMN staging.spse_pencatatan_nontender_realisasi.tahun_anggaran IS 'Tahun anggaran / Fiscal year';
 COMMENT ON COLUMN staging.spse_pencatatan_nontender_realisasi.kd_klpd IS 'Kode K/L/PD (D### pemda, K## kementerian, L## lembaga, B### BUMD) / Institution code (D### region, K## ministry, L## agency, B### BUMD)';
 COMMENT ON COLUMN staging.spse_pencatatan_nontender_realisasi.nama_klpd IS 'Nama K/L/PD / Institution name';

@@ -86,7 +86,7 @@ MAPPINGS: dict[str, tuple[Mapping, ...]] = {
     ),
     "spse_pencatatan_nontender_realisasi": (
         Mapping("pencatatan_realisasi", "pencatatan_realisasi_from_nontender.sql",
-                ("jenis", "kd_pct", "no_realisasi", "tgl_realisasi")),
+                ("jenis", "kd_pct", "no_realisasi", "tgl_realisasi", "nilai_realisasi")),
     ),
     "ecat_paket_v5": (
         Mapping("epurchasing_order", "epurchasing_order_from_v5.sql", ("versi", "kd_paket")),

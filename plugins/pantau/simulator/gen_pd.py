@@ -630,7 +630,9 @@ class PdGen:
             rr.update({
                 "kd_lpse": c.kd_lpse, "nama_lpse": c.nama_lpse, "kd_nontender_pct": kd, "kd_paket_dce": kd_pkt,
                 "kd_rup_paket": kd_rup, "nama_paket": p["nama"], "pagu": pagu, "jenis_realisasi": jenis,
-                "no_realisasi": f"BKU_{U.ri(r, 1, 400):03d}" if r.random() < 0.8 else "",
+                # a blank receipt number (real quirk) only on a package's first line, so that two
+                # equal instalments on one day stay distinguishable by their number
+                "no_realisasi": f"BKU_{U.ri(r, 1, 400):03d}" if r.random() < 0.8 or j > 1 else "",
                 "tgl_realisasi": U.f_iso_day(d), "nilai_realisasi": nilai,
                 "dok_realisasi": None if r.random() < 0.9 else "Bukti Pembayaran",
                 "ket_realisasi": f"Pembayaran {p['nama'][:40]}",

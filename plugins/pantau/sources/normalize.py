@@ -119,6 +119,11 @@ def _context_fill(s: DatasetSpec, source_system: str, context: dict) -> dict[str
     by_klpd = source_system != "isb" or s.filter_by == "klpd"
     if by_klpd and "kd_klpd" in cols and context.get("kd_klpd"):
         fill["kd_klpd"] = context["kd_klpd"]
+        # The instansi's name and kind travel with its code (configuration, pantau.yaml), e.g.
+        # for INAPROC non-tender-selesai rows whose kd_klpd/jenis_klpd are null (§6.6).
+        for col in ("nama_klpd", "jenis_klpd"):
+            if col in cols and context.get(col):
+                fill[col] = context[col]
     if not by_klpd and "kd_lpse" in cols and context.get("kd_lpse") is not None:
         fill["kd_lpse"] = context["kd_lpse"]
     return fill
