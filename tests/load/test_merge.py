@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import checksums, query, tender, v6_order
+from loadkit import checksums, query, tender, v6_order
 
 from pantau.datasets import DATASETS
 from pantau.load import LoadError, load_fetch

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pandas as pd
 import psycopg2
 import pytest
-from conftest import add_fetch, query, v6_order
+from loadkit import add_fetch, query, v6_order
 from sqlalchemy.engine import make_url
 
 from pantau import db

@@ -26,9 +26,7 @@ WITH qualifying AS (
   SELECT CASE s.sumber WHEN 'tender' THEN 'e_tendering' ELSE 'non_e_tendering' END AS component,
          s.kd_klpd, s.kd_satker_str, s.pagu, s.versi, s.kd_paket_spse, s.sumber
   FROM tmp_spse s
-  JOIN tmp_spse_label l ON l.sumber = s.sumber
-   AND l.mtd_key = COALESCE(s.mtd_pemilihan, '') AND l.mtd_null = (s.mtd_pemilihan IS NULL)
-   AND l.status_key = COALESCE(s.status, '') AND l.status_null = (s.status IS NULL)
+  JOIN tmp_spse_label l ON l.label_key = s.label_key
   WHERE l.itkp_qualifying
 ), per_key AS (
   SELECT q.component, q.kd_klpd, q.kd_satker_str,
@@ -79,9 +77,7 @@ GROUP BY kd_klpd, kd_satker_str;
 INSERT INTO tmp_component_input
 SELECT s.kd_klpd, s.kd_satker_str, 'e_kontrak', count(k.kd_paket_spse), count(*)
 FROM tmp_spse s
-JOIN tmp_spse_label l ON l.sumber = s.sumber
- AND l.mtd_key = COALESCE(s.mtd_pemilihan, '') AND l.mtd_null = (s.mtd_pemilihan IS NULL)
- AND l.status_key = COALESCE(s.status, '') AND l.status_null = (s.status IS NULL)
+JOIN tmp_spse_label l ON l.label_key = s.label_key
 LEFT JOIN tmp_kontrak k ON k.sumber = s.sumber AND k.kd_paket_spse = s.kd_paket_spse
 WHERE l.is_selesai
 GROUP BY s.kd_klpd, s.kd_satker_str;

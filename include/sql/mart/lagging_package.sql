@@ -42,9 +42,7 @@ SELECT s.kd_klpd, s.kd_satker_str, 'ekontrak_missing', s.sumber, s.kd_paket_spse
         ORDER BY b.ordinal LIMIT 1),
        s.nama_paket, s.pagu, s.status, NULL, NULL, NULL, %(lag_ek_deadline)s::date
 FROM tmp_spse s
-JOIN tmp_spse_label l ON l.sumber = s.sumber
- AND l.mtd_key = COALESCE(s.mtd_pemilihan, '') AND l.mtd_null = (s.mtd_pemilihan IS NULL)
- AND l.status_key = COALESCE(s.status, '') AND l.status_null = (s.status IS NULL)
+JOIN tmp_spse_label l ON l.label_key = s.label_key
 WHERE %(lag_ek_enabled)s
   AND l.is_selesai
   AND NOT EXISTS (SELECT 1 FROM tmp_kontrak k WHERE k.sumber = s.sumber AND k.kd_paket_spse = s.kd_paket_spse)

@@ -18,9 +18,7 @@ WITH event AS (
          CASE WHEN k.nilai_kontrak IS NOT NULL THEN COALESCE(k.tgl_kontrak, s.tgl_nilai) ELSE s.tgl_nilai END AS tgl,
          COALESCE(k.nilai_kontrak, s.nilai_kontrak) AS nilai
   FROM tmp_spse s
-  JOIN tmp_spse_label l ON l.sumber = s.sumber
-   AND l.mtd_key = COALESCE(s.mtd_pemilihan, '') AND l.mtd_null = (s.mtd_pemilihan IS NULL)
-   AND l.status_key = COALESCE(s.status, '') AND l.status_null = (s.status IS NULL)
+  JOIN tmp_spse_label l ON l.label_key = s.label_key
   LEFT JOIN tmp_kontrak k ON k.sumber = s.sumber AND k.kd_paket_spse = s.kd_paket_spse
   WHERE NOT l.is_gagal
     AND COALESCE(k.nilai_kontrak, s.nilai_kontrak) IS NOT NULL

@@ -74,7 +74,9 @@ CREATE TEMP TABLE tmp_spse ON COMMIT DROP AS
 SELECT 'tender'::text AS sumber, t.kd_tender AS kd_paket_spse, t.kd_klpd, t.kd_satker_str,
        t.nama_paket, COALESCE(t.pagu, 0) AS pagu, t.mtd_pemilihan, t.status_tender AS status,
        COALESCE(t.versi_tender, 1) AS versi, t.nilai_kontrak,
-       COALESCE(t.tgl_penetapan_pemenang, t.tanggal_status, (t.tgl_pengumuman_tender AT TIME ZONE 'Asia/Jakarta')::date) AS tgl_nilai
+       COALESCE(t.tgl_penetapan_pemenang, t.tanggal_status, (t.tgl_pengumuman_tender AT TIME ZONE 'Asia/Jakarta')::date) AS tgl_nilai,
+       'tender:' || COALESCE(length(t.mtd_pemilihan) || ':' || t.mtd_pemilihan, '-') || ':'
+         || COALESCE(length(t.status_tender) || ':' || t.status_tender, '-') AS label_key
 FROM history.tender_asof(%(as_of)s) t
 WHERE t.tahun_anggaran = %(tahun)s AND t.kd_klpd IN (SELECT kd_klpd FROM tmp_run)
 UNION ALL
@@ -82,17 +84,18 @@ SELECT 'nontender', n.kd_nontender, n.kd_klpd, n.kd_satker_str,
        n.nama_paket, COALESCE(n.pagu, 0), n.mtd_pemilihan, n.status_nontender,
        COALESCE(n.versi_nontender, 1), n.nilai_kontrak,
        COALESCE((n.tgl_selesai_nontender AT TIME ZONE 'Asia/Jakarta')::date,
-                (n.tgl_pengumuman_nontender AT TIME ZONE 'Asia/Jakarta')::date)
+                (n.tgl_pengumuman_nontender AT TIME ZONE 'Asia/Jakarta')::date),
+       'nontender:' || COALESCE(length(n.mtd_pemilihan) || ':' || n.mtd_pemilihan, '-') || ':'
+         || COALESCE(length(n.status_nontender) || ':' || n.status_nontender, '-')
 FROM history.nontender_asof(%(as_of)s) n
 WHERE n.tahun_anggaran = %(tahun)s AND n.kd_klpd IN (SELECT kd_klpd FROM tmp_run);
 ANALYZE tmp_spse;
 
--- SPSE status / method flags, matched once per distinct (sumber, method, status) label. NULLs are
--- kept apart from '' (key = the value or '', plus an is-null flag) so a '%%' pattern sees exactly
--- what it would see per row.
+-- SPSE status / method flags, matched once per distinct (sumber, method, status) label instead of
+-- once per package. tmp_spse.label_key encodes the three values injectively (length-prefixed, '-'
+-- for NULL, so NULL and '' stay apart), and as a stored column it has statistics for the joins.
 CREATE TEMP TABLE tmp_spse_label ON COMMIT DROP AS
-SELECT l.sumber, COALESCE(l.mtd_pemilihan, '') AS mtd_key, l.mtd_pemilihan IS NULL AS mtd_null,
-       COALESCE(l.status, '') AS status_key, l.status IS NULL AS status_null,
+SELECT l.label_key,
        CASE l.sumber
          WHEN 'tender' THEN
            COALESCE(l.mtd_pemilihan ILIKE ANY (%(grp_e_tendering)s::text[]), false)
@@ -105,7 +108,7 @@ SELECT l.sumber, COALESCE(l.mtd_pemilihan, '') AS mtd_key, l.mtd_pemilihan IS NU
        END AS itkp_qualifying,
        COALESCE(l.status ILIKE ANY (%(spse_status_selesai)s::text[]), false) AS is_selesai,
        COALESCE(l.status ILIKE ANY (%(spse_status_gagal)s::text[]), false) AS is_gagal
-FROM (SELECT DISTINCT sumber, mtd_pemilihan, status FROM tmp_spse) l;
+FROM (SELECT DISTINCT label_key, sumber, mtd_pemilihan, status FROM tmp_spse) l;
 ANALYZE tmp_spse_label;
 
 -- Package ↔ kd_rup bridge with an allocation weight: a consolidated tender (several kd_rup) is
