@@ -150,7 +150,7 @@ def run_demo(scale: float = 1.0, seed: int = 2025, tahun: int = 2025,
 
 
 def _summary(url: str, counts: dict[str, int], ok: bool) -> None:
-    pdfs = sorted((OUTPUT_DIR / "circulars").glob("*.pdf")) if (OUTPUT_DIR / "circulars").exists() else []
+    pdfs = sorted((OUTPUT_DIR / "circulars").rglob("*.pdf")) if (OUTPUT_DIR / "circulars").exists() else []
     docs = OUTPUT_DIR / "data_docs" / "index.html"
     by_layer: dict[str, int] = {}
     for name, n in counts.items():

@@ -60,7 +60,7 @@ def build(family: str, *, dag_id: str, schedule: Any, doc_md: str, tags: list[st
         @task
         def validate(fetch: dict[str, Any]) -> dict[str, Any]:
             """A critical finding is deterministic: fail at once, no retry (the raw payload is kept)."""
-            from airflow.exceptions import AirflowFailException
+            from airflow.sdk.exceptions import AirflowFailException
 
             from pantau import pipeline
             from pantau.validate import CriticalValidationError

@@ -118,3 +118,49 @@ def test_unknown_rule_is_listed_not_dropped(cfg):
     model = replace(model, lagging=model.lagging + (replace(model.lagging[0], rule="aturan_baru"),))
     html, _ = render_html(model, cfg, report_id_for(model, cfg))
     assert "Aturan aturan_baru (belum ada rumusan di konfigurasi)" in html
+
+
+def test_render_here_restores_gc_and_reports_cpu(cfg, small_model):
+    """The cyclic GC is paused only while one document is laid out (speed), never left off."""
+    import gc
+
+    from pantau.report.render import render_pdf_here
+
+    assert gc.isenabled()
+    out = render_pdf_here(small_model, cfg, report_id_for(small_model, cfg))
+    assert gc.isenabled() and out.pages >= 3 and out.cpu_s > 0
+    gc.disable()
+    try:
+        render_pdf_here(small_model, cfg, report_id_for(small_model, cfg))
+        assert not gc.isenabled()                     # a caller's own setting is kept
+    finally:
+        gc.enable()
+
+
+def test_lampiran_markup_stays_cheap(cfg):
+    """Layout speed depends on the lampiran markup: one element per cell (no nested spans/divs),
+    no per-row class soup, no inline SVG text (laid out letter by letter), selectors that never
+    make WeasyPrint walk a cell's ancestors. The PDF still carries every column and text."""
+    model = sample_circular(n_pd=3, n_packages=12, seed=4, unknown_status=1)
+    html, _ = render_html(model, cfg, report_id_for(model, cfg))
+    rincian = html[html.index("RINCIAN"):]
+    rows = re.findall(r"<tr>(.*?)</tr>", rincian)
+    body = [r for r in rows if r.startswith('<td class="c">')]
+    assert len(body) == 12
+    for r in body:
+        assert r.count("<td") == 8 and "<span" not in r and "<div" not in r
+    assert "<text" not in html                                        # chart labels are HTML text
+    css = re.sub(r"/\*.*?\*/", "", html[html.index("<style>") + 7:html.index("</style>")], flags=re.S)
+    preludes, depth, start = [], 0, 0
+    for i, ch in enumerate(css):                   # top-level rule preludes (skip inside @page)
+        if ch == "{":
+            if depth == 0:
+                preludes.append(css[start:i].strip())
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            start = i + 1
+    selectors = [s.strip() for p in preludes if not p.startswith("@") for s in p.split(",")]
+    assert "td" in selectors and ".n" in selectors
+    for sel in selectors:
+        assert " " not in sel and ">" not in sel and "[" not in sel and ":nth" not in sel, sel
