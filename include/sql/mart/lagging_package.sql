@@ -38,11 +38,14 @@ WHERE w.enabled AND (w.list_before OR w.deadline IS NULL OR %(as_of)s::date > w.
 -- E-kontrak missing: selection finished (tender / non-tender Selesai) but no kontrak row.
 INSERT INTO tmp_lag_pkg
 SELECT s.kd_klpd, s.kd_satker_str, 'ekontrak_missing', s.sumber, s.kd_paket_spse::text,
-       (SELECT b.kd_rup FROM tmp_spse_rup b WHERE b.sumber = s.sumber AND b.kd_paket_spse = s.kd_paket_spse
-        ORDER BY b.ordinal LIMIT 1),
+       b.kd_rup,
        s.nama_paket, s.pagu, s.status, NULL, NULL, NULL, %(lag_ek_deadline)s::date
 FROM tmp_spse s
 JOIN tmp_spse_label l ON l.label_key = s.label_key
+LEFT JOIN (  -- the package's first kd_rup (lowest ordinal), one hash join instead of a lookup per package
+  SELECT DISTINCT ON (sumber, kd_paket_spse) sumber, kd_paket_spse, kd_rup
+  FROM tmp_spse_rup ORDER BY sumber, kd_paket_spse, ordinal
+) b ON b.sumber = s.sumber AND b.kd_paket_spse = s.kd_paket_spse
 WHERE %(lag_ek_enabled)s
   AND l.is_selesai
   AND NOT EXISTS (SELECT 1 FROM tmp_kontrak k WHERE k.sumber = s.sumber AND k.kd_paket_spse = s.kd_paket_spse)

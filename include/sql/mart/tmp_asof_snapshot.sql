@@ -137,7 +137,6 @@ SELECT b.sumber, b.kd_paket_spse, b.kd_rup, b.ordinal,
        CASE WHEN p.n_rup_with_pagu = p.n_rup THEN b.rup_pagu / p.sum_rup_pagu ELSE 1.0 / p.n_rup END AS weight
 FROM bridge b
 JOIN p ON p.sumber = b.sumber AND p.kd_paket_spse = b.kd_paket_spse;
-CREATE INDEX ON tmp_spse_rup (sumber, kd_paket_spse);
 ANALYZE tmp_spse_rup;
 
 -- e-Kontrak: latest addendum per SPSE package (value) and first contract date.
