@@ -3,10 +3,8 @@ and carries the metadata the data team relies on in the Airflow UI."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest

@@ -5,7 +5,6 @@ import datetime as dt
 import itertools
 
 import pandas as pd
-import pytest
 
 from pantau import db
 from pantau.load.staging import write_staging

@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 from decimal import Decimal
 
-import pytest
 
 from pantau import metrics
 

@@ -5,7 +5,6 @@ import re
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from pantau.datasets import DATASETS
 from pantau.validate import build_data_docs, suites, validate_dataframe

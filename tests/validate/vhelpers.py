@@ -6,12 +6,10 @@ validate_fetch → load_fetch: every stage is the owning module's own code, agai
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
 
 from pantau import db
 

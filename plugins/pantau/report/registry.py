@@ -52,7 +52,7 @@ def register(conn, row: ReportRow, *, model_sha256: str, config_sha256: str, tem
     """Insert the report, or confirm an identical earlier one (same id and bytes: idempotent)."""
     with conn.cursor() as cur:
         cur.execute(
-            f"""INSERT INTO audit.report (report_id, path, sha256, n_bytes, pages, kd_klpd, tahun, period, as_of,
+            """INSERT INTO audit.report (report_id, path, sha256, n_bytes, pages, kd_klpd, tahun, period, as_of,
                        tanggal, nomor, is_draft, metric_run_id, fetch_ids, model_sha256, config_sha256,
                        template_sha256, n_lagging_pd, n_packages, n_review)
                 VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)

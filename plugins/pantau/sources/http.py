@@ -93,6 +93,30 @@ class HttpResponse:
 _KEEP_HEADERS = ("content-type", "content-length", "retry-after", "x-request-id", "content-encoding")
 
 
+def client_settings(
+    settings: HttpSettings | None,
+    *,
+    timeout: float | tuple[float, float] | None = None,
+    max_retries: int | None = None,
+    backoff_base: float | None = None,
+    rate_limiter: "TokenBucket | None" = None,
+) -> tuple[HttpSettings, "TokenBucket | None"]:
+    """Settings with a client's keyword overrides applied, and its rate limiter (shared by both clients)."""
+    from dataclasses import replace
+
+    settings = settings or HttpSettings()
+    if timeout is not None:
+        connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+        settings = replace(settings, connect_timeout=connect, read_timeout=read)
+    if max_retries is not None:
+        settings = replace(settings, max_retries=max_retries)
+    if backoff_base is not None:
+        settings = replace(settings, backoff_base=backoff_base)
+    if rate_limiter is None and settings.rate_per_sec:
+        rate_limiter = TokenBucket(settings.rate_per_sec)
+    return settings, rate_limiter
+
+
 def make_session(pool_size: int = 8) -> requests.Session:
     """A pooled session. No urllib3-level retries: `call_with_retries` owns the policy."""
     session = requests.Session()

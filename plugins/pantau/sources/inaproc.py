@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import replace
 from typing import Any, Iterator, Mapping
 
 import requests
 
 from pantau.sources import errors as E
 from pantau.sources.http import (
+    client_settings,
     HttpResponse,
     HttpSettings,
     Page,
@@ -77,16 +77,8 @@ class InaprocClient:
     ) -> None:
         if not token:
             raise E.SourceConfigError("no INAPROC token configured", source_system=SOURCE_SYSTEM)
-        settings = settings or HttpSettings()
-        if timeout is not None:
-            connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
-            settings = replace(settings, connect_timeout=connect, read_timeout=read)
-        if max_retries is not None:
-            settings = replace(settings, max_retries=max_retries)
-        if backoff_base is not None:
-            settings = replace(settings, backoff_base=backoff_base)
-        if rate_limiter is None and settings.rate_per_sec:
-            rate_limiter = TokenBucket(settings.rate_per_sec)
+        settings, rate_limiter = client_settings(settings, timeout=timeout, max_retries=max_retries,
+                                                 backoff_base=backoff_base, rate_limiter=rate_limiter)
         self.base_url = base_url.rstrip("/")
         self._token = token
         E.register_secret(token)

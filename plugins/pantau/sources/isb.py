@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import replace
 
 import requests
 
 from pantau.sources import errors as E
 from pantau.sources.http import (
+    client_settings,
     HttpResponse,
     HttpSettings,
     Page,
@@ -50,16 +50,8 @@ class IsbClient:
         settings: HttpSettings | None = None,
         session: requests.Session | None = None,
     ) -> None:
-        settings = settings or HttpSettings()
-        if timeout is not None:
-            connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
-            settings = replace(settings, connect_timeout=connect, read_timeout=read)
-        if max_retries is not None:
-            settings = replace(settings, max_retries=max_retries)
-        if backoff_base is not None:
-            settings = replace(settings, backoff_base=backoff_base)
-        if rate_limiter is None and settings.rate_per_sec:
-            rate_limiter = TokenBucket(settings.rate_per_sec)
+        settings, rate_limiter = client_settings(settings, timeout=timeout, max_retries=max_retries,
+                                                 backoff_base=backoff_base, rate_limiter=rate_limiter)
         self.settings = settings
         self.rate_limiter = rate_limiter
         self.session = session or make_session()
