@@ -103,9 +103,9 @@ def test_staging_migration_matches_dataset_specs(warehouse_url):
         assert fh.read() == render(), "run python -m pantau.load.staging_ddl and add a migration"
     for name, spec in DATASETS.items():
         cols = query(warehouse_url, "SELECT column_name, format_type(a.atttypid, a.atttypmod) FROM information_schema.columns c "
-                                    "JOIN pg_attribute a ON a.attrelid = ('staging.' || c.table_name)::regclass "
+                                    "JOIN pg_attribute a ON a.attrelid = ('staging.' || quote_ident(%s))::regclass "
                                     "AND a.attname = c.column_name WHERE c.table_schema = 'staging' AND c.table_name = %s "
-                                    "ORDER BY c.ordinal_position", (name,))
+                                    "ORDER BY c.ordinal_position", (name, name))
         want = [(c.name, c.pg_type) for c in (*spec.columns, *LINEAGE_COLUMNS)]
         assert [(n, t.replace("integer", "integer")) for n, t in cols] == [
             (n, {"timestamptz": "timestamp with time zone"}.get(t, t)) for n, t in want], name
