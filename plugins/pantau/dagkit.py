@@ -9,8 +9,8 @@ from enum import Enum
 from typing import Any
 
 OWNER = "tim-data-pbj"
-TZ = "Asia/Jakarta"
-START_DATE = dt.datetime(2025, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+WIB = dt.timezone(dt.timedelta(hours=7), "WIB")  # Asia/Jakarta, no DST
+START_DATE = dt.datetime(2025, 1, 1, tzinfo=WIB)
 
 
 class Tag(str, Enum):
@@ -65,7 +65,7 @@ def run_dates(params: dict[str, Any], context: dict[str, Any]) -> tuple[int, dt.
         snapshot = dt.date.fromisoformat(str(snap))
     else:
         when = context.get("logical_date") or context["dag_run"].run_after
-        snapshot = when.astimezone(dt.timezone(dt.timedelta(hours=7))).date()
+        snapshot = when.astimezone(WIB).date()
     tahun = int(params.get("tahun") or _triggering_extra(context, "tahun") or snapshot.year)
     return tahun, snapshot
 

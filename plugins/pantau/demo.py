@@ -15,7 +15,6 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -26,13 +25,6 @@ DEMO_SNAPSHOT = dt.date(2025, 11, 30)  # the Kalimantan Tengah deadline (metrics
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class DemoRun:
-    warehouse_url: str
-    tahun: int
-    snapshot_date: dt.date
-    dag_states: dict[str, str] = field(default_factory=dict)
-    seconds: dict[str, float] = field(default_factory=dict)
 
 
 def _say(msg: str) -> None:

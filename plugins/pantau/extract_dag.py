@@ -8,7 +8,6 @@ family's Asset only when every partition loaded, so metrics never run on a half-
 """
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from pantau import dagkit
@@ -94,7 +93,3 @@ def build(family: str, *, dag_id: str, schedule: Any, doc_md: str, tags: list[st
         publish(load.expand(fetch=validate.expand(fetch=normalize.expand(fetch=fetched))))
 
     return extraction()
-
-
-def snapshot_of(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value) if value else None

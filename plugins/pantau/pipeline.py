@@ -106,8 +106,3 @@ def load(fetch: dict[str, Any], snapshot_date: dt.date) -> dict[str, Any]:
     res = load_fetch(fetch["fetch_id"], snapshot_date)
     log.info("load %s fetch %s: %s", fetch["dataset"], fetch["fetch_id"], res)
     return {**fetch, "snapshot_date": snapshot_date.isoformat()}
-
-
-def run_partition(partition: dict[str, Any], snapshot_date: dt.date) -> dict[str, Any]:
-    """All steps for one partition in-process (used by benchmarks and the CLI, not by DAGs)."""
-    return load(validate(normalize(extract(partition))), snapshot_date)

@@ -13,9 +13,14 @@ import sys
 from pantau.datasets import DATASETS, LINEAGE_COLUMNS, DatasetSpec
 
 
-def _lit(text: str) -> str:
+def sql_literal(text: str) -> str:
     """SQL string literal (DDL text is generated from our own constants, never from data)."""
     return "'" + text.replace("'", "''") + "'"
+
+
+def column_comments(table: str, columns) -> list[str]:
+    """`COMMENT ON COLUMN` lines ('Indonesian / English') for generated tables (staging, quarantine)."""
+    return [f"COMMENT ON COLUMN {table}.{c.name} IS {sql_literal(f'{c.doc_id} / {c.doc_en}')};" for c in columns]
 
 
 def table_ddl(spec: DatasetSpec) -> str:
@@ -29,12 +34,11 @@ def table_ddl(spec: DatasetSpec) -> str:
     out = [f"CREATE TABLE staging.{spec.name} (\n" + ",\n".join(lines) + "\n);"]
     out.append(
         f"COMMENT ON TABLE staging.{spec.name} IS "
-        + _lit(f"Baris bertipe {spec.isb_name} per fetch (kunci bisnis: {', '.join(spec.key)}) / "
+        + sql_literal(f"Baris bertipe {spec.isb_name} per fetch (kunci bisnis: {', '.join(spec.key)}) / "
                f"Typed {spec.isb_name} rows per fetch (business key: {', '.join(spec.key)})")
         + ";"
     )
-    for c in cols:
-        out.append(f"COMMENT ON COLUMN staging.{spec.name}.{c.name} IS {_lit(f'{c.doc_id} / {c.doc_en}')};")
+    out.extend(column_comments(f"staging.{spec.name}", cols))
     return "\n".join(out)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 
 from pantau.datasets import DATASETS, LINEAGE_COLUMNS, Column, DatasetSpec
+from pantau.load.staging_ddl import column_comments, sql_literal
 
 # Columns a quarantine row adds to the staging row.
 QUARANTINE_COLUMNS: tuple[Column, ...] = (
@@ -25,11 +26,6 @@ QUARANTINE_COLUMNS: tuple[Column, ...] = (
     Column("quarantined_at", "timestamptz", True, "Waktu baris dikarantina", "When the row was quarantined"),
 )
 _NOT_NULL = {"fetch_id", "row_no", "reason", "expectation", "quarantined_at"}
-
-
-def _lit(text: str) -> str:
-    """SQL string literal (DDL text comes from our own constants, never from data)."""
-    return "'" + text.replace("'", "''") + "'"
 
 
 def quarantine_columns(spec: DatasetSpec) -> list[Column]:
@@ -49,11 +45,10 @@ def table_ddl(spec: DatasetSpec) -> str:
     out = [f"CREATE TABLE {t} (\n" + ",\n".join(lines) + "\n);"]
     out.append(
         f"COMMENT ON TABLE {t} IS "
-        + _lit(f"Baris {spec.isb_name} yang ditolak validasi (tidak dimuat ke core), dengan alasannya / "
+        + sql_literal(f"Baris {spec.isb_name} yang ditolak validasi (tidak dimuat ke core), dengan alasannya / "
                f"{spec.isb_name} rows rejected by validation (not loaded into core), with the reason")
         + ";")
-    for c in cols:
-        out.append(f"COMMENT ON COLUMN {t}.{c.name} IS {_lit(f'{c.doc_id} / {c.doc_en}')};")
+    out.extend(column_comments(t, cols))
     return "\n".join(out)
 
 
