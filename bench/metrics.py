@@ -3,7 +3,8 @@
 Creates a scratch database on the warehouse server (PANTAU_WAREHOUSE_URL or the embedded one),
 applies the migrations, fills the history tables with generate_series (default 550 KLPD, about
 2.6 M history rows), then times `pantau.metrics.compute_many(None, …)` (all KLPDs, one pass) and
-one single-KLPD `compute`. The scratch database is dropped at the end unless --keep.
+one single-KLPD `compute`. compute_many spreads the KLPDs over one backend per core
+(PANTAU_METRICS_WORKERS=1 for the one-backend figure). The scratch database is dropped at the end unless --keep.
 
     .venv/bin/python bench/metrics.py [--klpd 550] [--scale 1.0] [--keep]
     .venv/bin/python bench/metrics.py --db pantau_bench_xxxxxxxx [--profile]
@@ -232,7 +233,10 @@ def main() -> None:
             for t in ("itkp_component", "itkp_total", "epurchasing_share", "penyerapan", "lagging", "lagging_package"):
                 cur.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier("mart", t)))
                 out[t] = cur.fetchone()[0]
+        from pantau.metrics.runner import n_workers
+
         print(f"compute_many: all metrics for {len(runs)} KLPD as of 2023-12-15 in {t_all:.1f} s "
+              f"on {n_workers(None, len(runs))} backends (PANTAU_METRICS_WORKERS) "
               f"(target < 60 s: {'OK' if t_all < 60 else 'MISSED'})")
         for t, n in out.items():
             print(f"  mart.{t:<20} {n:>10,}")

@@ -5,8 +5,8 @@ import their implementation (SQL runner, YAML) only when called.
 
 Public API (docs/architecture.md, docs/metrics/):
 - ``compute(kd_klpd, tahun, as_of, *, url=None, config=None) -> int`` — one KLPD, returns metric_run_id.
-- ``compute_many(kd_klpds, tahun, as_of, *, url=None, config=None) -> dict[str, int]`` — many KLPDs
-  in one set-based pass (national runs, bench/metrics.py).
+- ``compute_many(kd_klpds, tahun, as_of, *, url=None, config=None, workers=None) -> dict[str, int]`` —
+  many KLPDs in one set-based pass, spread over one backend per core (national runs, bench/metrics.py).
 - ``load_config(tahun) -> dict`` — effective configuration (metrics.yaml + itkp/<year>.yaml).
 """
 from __future__ import annotations
@@ -35,11 +35,16 @@ def compute(kd_klpd: str, tahun: int, as_of: _dt.date | str, *, url: str | None 
 
 
 def compute_many(kd_klpds: Iterable[str] | None, tahun: int, as_of: _dt.date | str, *,
-                 url: str | None = None, config: dict[str, Any] | None = None) -> dict[str, int]:
-    """Like ``compute`` for many KLPDs at once (None = every KLPD with RUP or budget that year)."""
+                 url: str | None = None, config: dict[str, Any] | None = None,
+                 workers: int | None = None) -> dict[str, int]:
+    """Like ``compute`` for many KLPDs at once (None = every KLPD with RUP or budget that year).
+
+    ``workers``: backends to use (default PANTAU_METRICS_WORKERS, else one per core); small runs
+    use one. All batches read the same snapshot and commit only if every batch succeeded.
+    """
     from pantau.metrics.runner import compute_many as _many
 
-    return _many(kd_klpds, tahun, as_of, url=url, config=config)
+    return _many(kd_klpds, tahun, as_of, url=url, config=config, workers=workers)
 
 
 __all__ = ["compute", "compute_many", "load_config"]

@@ -1,24 +1,27 @@
-"""Runs the mart SQL (include/sql/mart/) for one or many KLPDs in a single transaction.
+"""Runs the mart SQL (include/sql/mart/) for one or many KLPDs from one snapshot of history.
 
 Why set-based over a run table (tmp_run) instead of a loop per KLPD: a national run (≥ 500 KLPD)
 then reads each history table once, and one KLPD is just the one-row case of the same SQL.
 
 Idempotency: mart.metric_run is unique on (kd_klpd, tahun, as_of, config_sha256). Re-running the
 same key keeps the same metric_run_id (INSERT … ON CONFLICT DO UPDATE) and deletes + re-inserts
-that run's rows in the same transaction, so readers never see a half-written run.
+that run's rows in the same transaction, so readers never see a half-written run. A national run
+is spread over one backend per core (compute_many), all reading the same snapshot.
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterable
 
 from psycopg2 import sql
+from psycopg2.extensions import ISOLATION_LEVEL_REPEATABLE_READ
 from psycopg2.extras import execute_values
 
 from pantau.config import SQL_DIR
-from pantau.db import transaction
+from pantau.db import connect, transaction
 from pantau.metrics.config import canonical_json, config_sha256, load_config, resolve_deadline
 
 MART_SQL_DIR = SQL_DIR / "mart"
@@ -35,6 +38,7 @@ SQL_FILES = (
 MART_TABLES = ("lagging_package", "lagging", "penyerapan", "epurchasing_share", "itkp_total", "itkp_component")
 _TEMP_BUFFERS = os.environ.get("PANTAU_METRICS_TEMP_BUFFERS", "512MB")
 _WORK_MEM = os.environ.get("PANTAU_METRICS_WORK_MEM", "128MB")
+MIN_KLPD_PER_WORKER = 25
 COUNT_COMPONENTS = {"e_purchasing", "e_kontrak", "toko_daring"}
 
 
@@ -195,33 +199,99 @@ def _upsert_runs(cur, klpds: list[str], tahun: int, as_of: dt.date, sha: str, cf
     return {k: i for k, i in rows}
 
 
+def _session_settings(cur) -> None:
+    """Per-transaction settings for the set-based mart SQL (run before the first temp table)."""
+    # JIT compiles for seconds on the planner's (pessimistic) row estimates of the temp
+    # tables and buys nothing at this size: measured 3.3 s of 4.5 s in penyerapan.sql.
+    cur.execute("SET LOCAL jit = off")
+    # The snapshot lives in temp tables (local buffers, default 8 MB) and the aggregates sort
+    # and hash millions of rows at national scale: give this transaction room instead of disk.
+    # temp_buffers must be set before the session's first temp table.
+    cur.execute("SET LOCAL temp_buffers = %s", (_TEMP_BUFFERS,))
+    cur.execute("SET LOCAL work_mem = %s", (_WORK_MEM,))
+
+
+def _compute_batch(cur, klpds: list[str], cfg: dict[str, Any], params: dict[str, Any],
+                   sha: str, cfg_json: str) -> dict[str, int]:
+    """All mart tables for these KLPDs in the cursor's transaction; kd_klpd → run id."""
+    runs = _upsert_runs(cur, klpds, params["tahun"], params["as_of"], sha, cfg_json)
+    ids = list(runs.values())
+    for table in MART_TABLES:  # replace the run's rows (same id, same transaction)
+        cur.execute(sql.SQL("DELETE FROM {} WHERE metric_run_id = ANY(%s)").format(
+            sql.Identifier("mart", table)), (ids,))
+    _setup_temp_tables(cur, cfg, runs)
+    for name in SQL_FILES:
+        cur.execute((MART_SQL_DIR / name).read_text(encoding="utf-8"), params)
+    return runs
+
+
+def n_workers(requested: int | None, n_klpd: int) -> int:
+    """Backends to spread a run over: one per core, but never fewer than MIN_KLPD_PER_WORKER
+    KLPDs each (below that a second connection and its temp tables cost more than they save)."""
+    wanted = requested or int(os.environ.get("PANTAU_METRICS_WORKERS", "0") or 0) or (os.cpu_count() or 1)
+    return max(1, min(wanted, n_klpd // MIN_KLPD_PER_WORKER))
+
+
+def _helper_batch(conn, snapshot: str, klpds: list[str], cfg: dict[str, Any], params: dict[str, Any],
+                  sha: str, cfg_json: str) -> dict[str, int]:
+    """A helper backend: imports the leader's snapshot, computes its share, leaves it uncommitted."""
+    with conn.cursor() as cur:
+        cur.execute("SET TRANSACTION SNAPSHOT %s", (snapshot,))
+        _session_settings(cur)
+        return _compute_batch(cur, klpds, cfg, params, sha, cfg_json)
+
+
 def compute_many(kd_klpds: Iterable[str] | None, tahun: int, as_of: dt.date | str, *,
-                 url: str | None = None, config: dict[str, Any] | None = None) -> dict[str, int]:
-    """Compute all mart tables for the KLPDs (None = all) in one transaction; kd_klpd → run id."""
+                 url: str | None = None, config: dict[str, Any] | None = None,
+                 workers: int | None = None) -> dict[str, int]:
+    """Compute all mart tables for the KLPDs (None = all); kd_klpd → run id.
+
+    One REPEATABLE READ transaction reads one snapshot of history for every SQL file. A large
+    run is split round-robin over `workers` backends (default: one per core, see n_workers):
+    a PostgreSQL backend uses one core and temp tables rule out parallel query, so this is how a
+    national run uses the machine. The helpers import the leader's snapshot (SET TRANSACTION
+    SNAPSHOT), so every KLPD is computed from the same data; nothing is committed until every
+    batch has succeeded, and a failure anywhere rolls back every batch.
+    """
     tahun, as_of = int(tahun), _as_date(as_of)
     cfg = config if config is not None else load_config(tahun)
     sha, cfg_json = config_sha256(cfg), canonical_json(cfg)
     params = sql_params(cfg, tahun, as_of)
-    with transaction(url) as conn, conn.cursor() as cur:
-        klpds = sorted(set(kd_klpds)) if kd_klpds is not None else _all_klpds(cur, tahun, as_of)
-        if not klpds:
-            return {}
-        # JIT compiles for seconds on the planner's (pessimistic) row estimates of the temp
-        # tables and buys nothing at this size: measured 3.3 s of 4.5 s in penyerapan.sql.
-        cur.execute("SET LOCAL jit = off")
-        # The snapshot lives in temp tables (local buffers, default 8 MB) and the aggregates sort
-        # and hash millions of rows at national scale: give this transaction room instead of disk.
-        # temp_buffers must be set before the session's first temp table, which is below.
-        cur.execute("SET LOCAL temp_buffers = %s", (_TEMP_BUFFERS,))
-        cur.execute("SET LOCAL work_mem = %s", (_WORK_MEM,))
-        runs = _upsert_runs(cur, klpds, tahun, as_of, sha, cfg_json)
-        ids = list(runs.values())
-        for table in MART_TABLES:  # replace the run's rows (same id, same transaction)
-            cur.execute(sql.SQL("DELETE FROM {} WHERE metric_run_id = ANY(%s)").format(
-                sql.Identifier("mart", table)), (ids,))
-        _setup_temp_tables(cur, cfg, runs)
-        for name in SQL_FILES:
-            cur.execute((MART_SQL_DIR / name).read_text(encoding="utf-8"), params)
+    with transaction(url) as conn:
+        conn.set_session(isolation_level=ISOLATION_LEVEL_REPEATABLE_READ)
+        with conn.cursor() as cur:
+            klpds = sorted(set(kd_klpds)) if kd_klpds is not None else _all_klpds(cur, tahun, as_of)
+            if not klpds:
+                return {}
+            _session_settings(cur)
+            n = n_workers(workers, len(klpds))
+            if n == 1:
+                return _compute_batch(cur, klpds, cfg, params, sha, cfg_json)
+            cur.execute("SELECT pg_export_snapshot()")
+            snapshot = cur.fetchone()[0]
+            batches = [klpds[i::n] for i in range(n)]
+            helpers = []
+            try:
+                for _ in batches[1:]:
+                    helpers.append(connect(url))
+                    helpers[-1].set_session(isolation_level=ISOLATION_LEVEL_REPEATABLE_READ)
+                with ThreadPoolExecutor(len(helpers), thread_name_prefix="metrics") as pool:
+                    futures = [pool.submit(_helper_batch, h, snapshot, b, cfg, params, sha, cfg_json)
+                               for h, b in zip(helpers, batches[1:])]
+                    try:
+                        runs = _compute_batch(cur, batches[0], cfg, params, sha, cfg_json)
+                        for f in futures:
+                            runs.update(f.result())
+                    except BaseException:
+                        for h in helpers:
+                            h.cancel()  # stop the other batches' statements now, not at their end
+                        raise
+                # Every batch succeeded: commit the helpers, then the leader (on leaving `transaction`).
+                for h in helpers:
+                    h.commit()
+            finally:
+                for h in helpers:
+                    h.close()  # an uncommitted helper is rolled back by closing it
     return runs
 
 
