@@ -25,7 +25,9 @@ def render_pool():
 
 @pytest.fixture(scope="session")
 def cfg():
-    return load_pemda_config("D197")
+    """D197's configuration as if Bagian Umum had confirmed its placeholder values (signer, NIP,
+    address), so numbered circulars may be rendered; test_circular_registry covers the refusal."""
+    return {**load_pemda_config("D197"), "belum_final": []}
 
 
 @pytest.fixture

@@ -92,7 +92,10 @@ def _seed_mart(conn, kd="D197", tahun=2023, as_of=date(2023, 11, 30)) -> int:
     return run
 
 
-def test_build_circular_from_mart(warehouse_url, conn, pdftext, capsys):
+def test_build_circular_from_mart(warehouse_url, conn, pdftext, capsys, cfg, monkeypatch):
+    from pantau.report import build
+
+    monkeypatch.setattr(build, "load_pemda_config", lambda kd: cfg)   # confirmed values: may be numbered
     run = _seed_mart(conn)
     model = read_circular_model(conn, "D197", 2023, run)
     assert [p.nama_satker for p in model.lagging] == ["Dinas Kesehatan", "Dinas PUPR Uji"]
@@ -114,3 +117,27 @@ def test_build_circular_from_mart(warehouse_url, conn, pdftext, capsys):
     assert verify_main([str(res.path)]) == 0
     out = capsys.readouterr().out
     assert f"metric_run_id: {run}" in out and "ecat_paket_v6 D197 2023" in out
+
+
+def test_numbered_circular_refused_while_config_has_placeholders(warehouse_url, conn, small_model, tmp_path):
+    import dataclasses
+
+    import pytest
+
+    from pantau.report.pemda import PemdaConfigError, load_pemda_config, validate_config
+
+    shipped = load_pemda_config("D197")            # signer name, NIP, address still placeholders
+    with pytest.raises(PemdaConfigError) as err:
+        publish(small_model, shipped, url=warehouse_url)
+    msg = str(err.value)
+    assert "000.3.6/123/PBJ/2023" in msg and "penandatangan.nama" in msg and "penandatangan.nip" in msg
+    assert "DRAF" in msg and "D197.yaml" in msg
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM audit.report")
+        assert cur.fetchone() == (0,)                # nothing rendered, nothing registered
+
+    draft = publish(dataclasses.replace(small_model, nomor=None), shipped, url=warehouse_url)
+    assert draft.is_draft and draft.path.exists()   # a draft says DRAF: placeholders are allowed
+
+    with pytest.raises(PemdaConfigError, match="penandatangan.nmaa"):
+        validate_config({**shipped, "belum_final": ["penandatangan.nmaa"]})

@@ -53,15 +53,41 @@ def load_pemda_config(kd_klpd: str) -> dict[str, Any]:
 def validate_config(cfg: Mapping[str, Any]) -> None:
     """Fail early, naming the key, instead of printing a half-empty letter."""
     for path in ("pemda.nama", "pemda.kota", "pemda.jenis", "penandatangan.nama", "judul"):
-        node: Any = cfg
-        for part in path.split("."):
-            node = node.get(part) if isinstance(node, Mapping) else None
-        if not node:
+        if not _lookup(cfg, path):
             raise PemdaConfigError(f"pemda config lacks {path}")
     if cfg["pemda"]["jenis"] not in JENIS_LABEL:
         raise PemdaConfigError(f"pemda.jenis must be one of {sorted(JENIS_LABEL)}")
     if cfg.get("kertas", {}).get("ukuran", "A4") not in ("A4", "F4"):
         raise PemdaConfigError("kertas.ukuran must be A4 or F4")
+    unconfirmed(cfg)
+
+
+def _lookup(cfg: Mapping[str, Any], path: str) -> Any:
+    node: Any = cfg
+    for part in path.split("."):
+        node = node.get(part) if isinstance(node, Mapping) else None
+    return node
+
+
+def unconfirmed(cfg: Mapping[str, Any]) -> list[str]:
+    """Keys listed under `belum_final`: values that are still placeholders (signer name, NIP,
+    address …) until Bagian Umum confirms them. Each must name an existing key, so a typo cannot
+    silently clear the guard."""
+    paths = [str(p) for p in (cfg.get("belum_final") or [])]
+    missing = [p for p in paths if _lookup(cfg, p) is None]
+    if missing:
+        raise PemdaConfigError(f"belum_final names keys that do not exist: {', '.join(missing)}")
+    return paths
+
+
+def check_official(cfg: Mapping[str, Any], kd_klpd: str, nomor: str | None) -> None:
+    """A numbered (official) circular must not carry placeholder values; a draft may (it says DRAF)."""
+    pending = unconfirmed(cfg)
+    if nomor and pending:
+        raise PemdaConfigError(
+            f"Surat Edaran bernomor {nomor} untuk {kd_klpd} tidak diterbitkan: konfigurasi "
+            f"{cfg.get('_sumber', 'pemda')} masih memuat nilai sementara ({', '.join(pending)}). "
+            "Isi nilai resmi lalu hapus dari `belum_final`, atau terbitkan sebagai DRAF tanpa nomor.")
 
 
 def nama_pemda(cfg: Mapping[str, Any]) -> str:
