@@ -241,17 +241,48 @@ def _helper_batch(conn, snapshot: str, klpds: list[str], cfg: dict[str, Any], pa
         return _compute_batch(cur, klpds, cfg, params, sha, cfg_json)
 
 
+def _compute_parallel(cur, url: str | None, batches: list[list[str]], *args: Any) -> dict[str, int]:
+    """Batch 0 on the leader's cursor, the others on helper backends that import its snapshot.
+
+    Helpers are committed only after every batch has succeeded; the leader commits right after
+    (on leaving `transaction`). PostgreSQL cannot commit several backends atomically without
+    prepared transactions (off by default), so a crash between those commits would leave the
+    helpers' KLPDs computed and the leader's not: every KLPD's run is still whole, and re-running
+    the same key completes the set idempotently."""
+    cur.execute("SELECT pg_export_snapshot()")
+    snapshot = cur.fetchone()[0]
+    helpers = []
+    try:
+        for _ in batches[1:]:
+            helpers.append(connect(url))
+            helpers[-1].set_session(isolation_level=ISOLATION_LEVEL_REPEATABLE_READ)
+        with ThreadPoolExecutor(len(helpers), thread_name_prefix="metrics") as pool:
+            futures = [pool.submit(_helper_batch, h, snapshot, b, *args) for h, b in zip(helpers, batches[1:])]
+            try:
+                runs = _compute_batch(cur, batches[0], *args)
+                for f in futures:
+                    runs.update(f.result())
+            except BaseException:
+                for h in helpers:
+                    h.cancel()  # stop the other batches' running statements now, not at their end
+                raise
+        for h in helpers:
+            h.commit()
+        return runs
+    finally:
+        for h in helpers:
+            h.close()  # closing an uncommitted helper rolls it back
+
+
 def compute_many(kd_klpds: Iterable[str] | None, tahun: int, as_of: dt.date | str, *,
                  url: str | None = None, config: dict[str, Any] | None = None,
                  workers: int | None = None) -> dict[str, int]:
     """Compute all mart tables for the KLPDs (None = all); kd_klpd → run id.
 
-    One REPEATABLE READ transaction reads one snapshot of history for every SQL file. A large
-    run is split round-robin over `workers` backends (default: one per core, see n_workers):
-    a PostgreSQL backend uses one core and temp tables rule out parallel query, so this is how a
-    national run uses the machine. The helpers import the leader's snapshot (SET TRANSACTION
-    SNAPSHOT), so every KLPD is computed from the same data; nothing is committed until every
-    batch has succeeded, and a failure anywhere rolls back every batch.
+    One REPEATABLE READ snapshot of history serves every SQL file and every KLPD. A large run is
+    split round-robin over `workers` backends (default: one per core, see n_workers): a
+    PostgreSQL backend uses one core and temp tables rule out parallel query, so this is how a
+    national run uses the machine. A failure in any batch rolls back every batch.
     """
     tahun, as_of = int(tahun), _as_date(as_of)
     cfg = config if config is not None else load_config(tahun)
@@ -267,32 +298,7 @@ def compute_many(kd_klpds: Iterable[str] | None, tahun: int, as_of: dt.date | st
             n = n_workers(workers, len(klpds))
             if n == 1:
                 return _compute_batch(cur, klpds, cfg, params, sha, cfg_json)
-            cur.execute("SELECT pg_export_snapshot()")
-            snapshot = cur.fetchone()[0]
-            batches = [klpds[i::n] for i in range(n)]
-            helpers = []
-            try:
-                for _ in batches[1:]:
-                    helpers.append(connect(url))
-                    helpers[-1].set_session(isolation_level=ISOLATION_LEVEL_REPEATABLE_READ)
-                with ThreadPoolExecutor(len(helpers), thread_name_prefix="metrics") as pool:
-                    futures = [pool.submit(_helper_batch, h, snapshot, b, cfg, params, sha, cfg_json)
-                               for h, b in zip(helpers, batches[1:])]
-                    try:
-                        runs = _compute_batch(cur, batches[0], cfg, params, sha, cfg_json)
-                        for f in futures:
-                            runs.update(f.result())
-                    except BaseException:
-                        for h in helpers:
-                            h.cancel()  # stop the other batches' statements now, not at their end
-                        raise
-                # Every batch succeeded: commit the helpers, then the leader (on leaving `transaction`).
-                for h in helpers:
-                    h.commit()
-            finally:
-                for h in helpers:
-                    h.close()  # an uncommitted helper is rolled back by closing it
-    return runs
+            return _compute_parallel(cur, url, [klpds[i::n] for i in range(n)], cfg, params, sha, cfg_json)
 
 
 def run_config(metric_run_id: int, *, url: str | None = None) -> dict[str, Any]:
