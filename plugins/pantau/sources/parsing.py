@@ -16,6 +16,7 @@ import math
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -53,7 +54,12 @@ _FALSE = {"false", "f", "0", "no", "n", "tidak"}
 
 def is_blank(value: Any) -> bool:
     """None, or a string that is empty once zero-width characters and whitespace are gone."""
-    return value is None or (isinstance(value, str) and not value.translate(ZERO_WIDTH).strip())
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    # ASCII text holds no zero-width characters: skip the translate (hot path of normalisation)
+    return not (value if value.isascii() else value.translate(ZERO_WIDTH)).strip()
 
 
 def _month_text(s: str) -> datetime:
@@ -95,17 +101,33 @@ def parse_timestamp(value: Any) -> datetime | None:
     elif isinstance(value, date):
         dt = datetime(value.year, value.month, value.day)
     elif isinstance(value, str):
-        s = value.translate(ZERO_WIDTH).strip()
-        dt = _iso(s) if s[:1].isdigit() else _month_text(s)
+        return _timestamp_text(value, Z_SUFFIX_IS_LOCAL_TIME)
     else:
         raise ValueError(f"not a date/time: {value!r}")
     return dt.replace(tzinfo=SOURCE_TZ) if dt.tzinfo is None else dt.astimezone(SOURCE_TZ)
 
 
+@lru_cache(maxsize=65_536)
+def _timestamp_text(value: str, z_is_local: bool) -> datetime:
+    """Text date/time → aware datetime, memoised: a feed repeats the same dates thousands of times
+    (tgl_kontrak, "YYYY-MM-DD 00:00:00"), and datetimes are immutable. `z_is_local` is part of the
+    key so flipping Z_SUFFIX_IS_LOCAL_TIME is never served a stale answer."""
+    s = value.translate(ZERO_WIDTH).strip()
+    dt = _iso(s) if s[:1].isdigit() else _month_text(s)
+    return dt.replace(tzinfo=SOURCE_TZ) if dt.tzinfo is None else dt.astimezone(SOURCE_TZ)
+
+
 def parse_date(value: Any) -> date | None:
     """Calendar date in Jakarta; accepts every timestamp shape (time of day is dropped)."""
+    if isinstance(value, str) and not is_blank(value):
+        return _date_text(value, Z_SUFFIX_IS_LOCAL_TIME)
     dt = parse_timestamp(value)
     return None if dt is None else dt.date()
+
+
+@lru_cache(maxsize=65_536)
+def _date_text(value: str, z_is_local: bool) -> date:
+    return _timestamp_text(value, z_is_local).date()
 
 
 def parse_decimal(value: Any) -> Decimal | None:
@@ -223,6 +245,8 @@ def clean_text(value: Any) -> str | None:
     """
     if value is None:
         return None
+    if isinstance(value, str) and value.isascii() and "<" not in value and "&" not in value:
+        return value.strip() or None   # the common case: no zero-width chars, tags or entities
     if isinstance(value, bool):
         text = "true" if value else "false"
     elif isinstance(value, float) and value.is_integer():
