@@ -368,3 +368,35 @@ def test_null_kd_klpd_filled_from_inaproc_request() -> None:
     # ISB SPSE feeds are per LPSE and hold other KLPDs (BUMD): never guess kd_klpd there
     isb = _one("spse_nontender_selesai", rec, source_system="isb", context={"kd_klpd": "D107", "kd_lpse": 93})
     assert pd.isna(isb["kd_klpd"]) and FILLED_KEY not in isb["extra"]
+
+
+def test_z_policy_flip_is_not_served_from_the_date_memo(monkeypatch) -> None:
+    """Text dates are memoised; the Z policy is part of the key, so flipping it takes effect."""
+    assert parsing.parse_timestamp("2025-01-01T10:00:00Z") == datetime(2025, 1, 1, 10, tzinfo=WIB)
+    monkeypatch.setattr(parsing, "Z_SUFFIX_IS_LOCAL_TIME", False)           # Z = UTC
+    assert parsing.parse_timestamp("2025-01-01T10:00:00Z") == datetime(2025, 1, 1, 17, tzinfo=WIB)
+    assert parsing.parse_date("2025-01-01T20:00:00Z") == date(2025, 1, 2)   # 03:00 WIB next day
+    monkeypatch.setattr(parsing, "Z_SUFFIX_IS_LOCAL_TIME", True)
+    assert parsing.parse_date("2025-01-01T20:00:00Z") == date(2025, 1, 1)
+
+
+def test_mixed_record_layouts_in_one_batch() -> None:
+    """Field-name plans are cached per layout: records with other fields, another field order or
+    an alias spelling in the same batch must each be read by their own layout."""
+    a = dict(TENDER_PENGUMUMAN)
+    b = {k: a[k] for k in reversed(list(a)) if k != "kd_lpse"} | {"lpse_id": 94}   # alias only
+    c = dict(a, lpse_id=95)                                                        # both, conflicting
+    d = dict(a, kd_lpse="", lpse_id=96)                                            # canonical blank
+    df = normalize_records("spse_tender_pengumuman", [a, b, c, a, d], source_system="isb")
+    assert df["kd_lpse"].tolist() == [93, 94, 93, 93, 96]
+    assert "lpse_id" not in df["extra"][0] and df["extra"][2]["lpse_id"] == 95
+    assert "lpse_id" not in df["extra"][4]
+    assert df["pagu"].tolist() == [Decimal("1000000000.00")] * 5
+
+
+def test_text_fast_path_matches_the_slow_path() -> None:
+    assert parsing.clean_text("  Belanja ATK  ") == "Belanja ATK"
+    assert parsing.clean_text("A &amp; B") == "A & B"
+    assert parsing.clean_text("<p>Rehab\r\n</p><p><br></p>") == "Rehab"
+    assert parsing.clean_text("\u200bJalan\u200b ") == "Jalan"
+    assert parsing.clean_text("   ") is None and parsing.is_blank(" \u200b ") and not parsing.is_blank("x")
