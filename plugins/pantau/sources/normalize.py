@@ -145,7 +145,7 @@ class _Normalizer:
         self.s = s
         self.fill = fill
         self.columns = frozenset(s.column_names)
-        self.parsers = [(c.name, _column_parser(c.name, c.pg_type)) for c in s.columns]
+        self.parsers = {c.name: _column_parser(c.name, c.pg_type) for c in s.columns}
         self._plans: dict[tuple[str, ...], list[tuple[str, str | None]]] = {}
 
     def _plan(self, fields: tuple[str, ...]) -> list[tuple[str, str | None]]:
@@ -172,16 +172,16 @@ class _Normalizer:
                 extra[field] = value  # conflicting second spelling (lpse_id 94 vs kd_lpse 93): keep it
         values: dict[str, Any] = {}
         unparsed: dict[str, Any] = {}
-        for name, parse in self.parsers:
+        for name, parse in self.parsers.items():
             raw = chosen[name][1] if name in chosen else None
             try:
                 values[name] = parse(raw)
             except (ValueError, TypeError, OverflowError):
                 values[name] = None
                 unparsed[name] = raw
-        filled = [name for name, v in self.fill.items() if values.get(name) is None and name not in unparsed]
+        filled = [name for name in self.fill if values.get(name) is None and name not in unparsed]
         for name in filled:
-            values[name] = _parse(name, self.s.column(name).pg_type, self.fill[name])
+            values[name] = self.parsers[name](self.fill[name])
         if unparsed:
             extra[UNPARSED_KEY] = unparsed
         if filled:
@@ -206,11 +206,6 @@ def _column_parser(name: str, pg_type: str) -> Callable[[Any], Any]:
         return value
 
     return money
-
-
-def _parse(name: str, pg_type: str, raw: Any) -> Any:
-    """Typed value of one column (see _column_parser)."""
-    return _column_parser(name, pg_type)(raw)
 
 
 def _frame(s: DatasetSpec, rows: list[tuple[dict[str, Any], dict]]) -> pd.DataFrame:
