@@ -2,8 +2,9 @@
 
 Each circular has ≥ 40 lagging PDs and ≥ 300 lagging packages in its lampiran, a nomor (no draft
 watermark), the ITKP and penyerapan charts: the full document, nothing left out. Rendering goes
-through the production path (`RenderPool`: spawned, memory-capped, recycled workers; autoescaped
-Jinja; the asset-only URL fetcher). Writes nothing to the warehouse.
+through the production path (`RenderPool`: N long-lived `python -m pantau.report.render_worker`
+subprocesses fed by threads, memory-capped and recycled; autoescaped Jinja; the asset-only URL
+fetcher). Writes nothing to the warehouse.
 
     .venv/bin/python bench/render.py            # 100 circulars on all cores + a 1-process run
     .venv/bin/python bench/render.py --n 8      # quick look
@@ -47,7 +48,7 @@ def _busy_cpu_s() -> float | None:
 def run(label: str, work, processes: int) -> tuple[float, float]:
     """Render all jobs with a warm pool; returns (circulars/s, pages/s) over wall time.
 
-    Also prints the workers' own CPU per document (excludes spawn, imports and warm-up) and how
+    Also prints the workers' own CPU per document (excludes worker start, imports and warm-up) and how
     much of the machine other processes took meanwhile: on a shared host wall-clock pages/s is
     capped by the CPU left over, so both numbers are needed to read the result."""
     with RenderPool(processes, tasks_per_child=25) as pool:

@@ -9,27 +9,16 @@ import json
 import os
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
-from pantau.config import LOCAL_DIR, REPO_ROOT
+from pantau.config import LOCAL_DIR, REPO_ROOT, WAREHOUSE_CONN_ID, WAREHOUSE_URL_ENV, url_to_connection
 
 AIRFLOW_HOME = LOCAL_DIR / "airflow"
-WAREHOUSE_CONN_ID = "pantau_warehouse"
+__all__ = ["AIRFLOW_HOME", "WAREHOUSE_CONN_ID", "airflow_env", "apply", "warehouse_conn_uri"]
 
 
 def warehouse_conn_uri(sqlalchemy_url: str) -> str:
-    """Airflow connection URI (`postgres://…`) for the warehouse's SQLAlchemy URL."""
-    u = make_url(sqlalchemy_url)
-    return json.dumps(
-        {
-            "conn_type": "postgres",
-            "host": u.host,
-            "port": u.port,
-            "login": u.username,
-            "password": u.password,
-            "schema": u.database,
-        }
-    )
+    """The Airflow Connection (JSON form of `AIRFLOW_CONN_PANTAU_WAREHOUSE`) for the warehouse's
+    SQLAlchemy URL; tasks read it first (`pantau.config.warehouse_url`), the env var after."""
+    return json.dumps({k: v for k, v in url_to_connection(sqlalchemy_url).items() if v is not None})
 
 
 def airflow_env(warehouse_url: str, home: Path = AIRFLOW_HOME) -> dict[str, str]:
@@ -49,7 +38,8 @@ def airflow_env(warehouse_url: str, home: Path = AIRFLOW_HOME) -> dict[str, str]
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": os.environ.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO"),
         "GX_ANALYTICS_ENABLED": "false",
-        "PANTAU_WAREHOUSE_URL": warehouse_url,
+        # Both: the Connection is what tasks read first; the env var serves tools run beside Airflow.
+        WAREHOUSE_URL_ENV: warehouse_url,
         f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}": warehouse_conn_uri(warehouse_url),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT / "plugins"), os.environ.get("PYTHONPATH")])),
     }

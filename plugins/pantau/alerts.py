@@ -1,12 +1,16 @@
 """Failure alerts to the data team, through Airflow's SMTP connection.
 
 Uses the SMTP provider's `SmtpNotifier` (templated, connection-based) instead of hand-built
-e-mail code: the SMTP host and credentials live in the Airflow Connection `smtp_default`
-(or `PANTAU_SMTP_CONN_ID`), recipients in the Variable `pantau_alert_emails`.
+e-mail code: the SMTP host, port, credentials, TLS/SSL switches and sender (`from_email` extra)
+live in the Airflow Connection `smtp_default` (or the one named by `PANTAU_SMTP_CONN_ID`; else
+`pantau_smtp`), found through Airflow's own lookup, so one created in the UI counts. Env
+`PANTAU_ALERT_FROM` is only the fallback sender. Recipients: the Variable `pantau_alert_emails`.
 """
 from __future__ import annotations
 
 import os
+
+from pantau.config import SmtpSettings, smtp_conn_ids, smtp_settings
 
 ALERT_SUBJECT = "[Pantau PBJ] GAGAL: {{ ti.dag_id }}.{{ ti.task_id }} (percobaan {{ ti.try_number }})"
 ALERT_BODY = """\
@@ -24,6 +28,8 @@ ALERT_BODY = """\
 
 
 DEFAULT_RECIPIENTS = "tim-data@pantau.invalid"
+DEFAULT_SENDER = "pantau-pbj@pantau.invalid"
+CONN_IDS = ("smtp_default", "pantau_smtp")
 
 
 def alert_recipients() -> list[str]:
@@ -38,14 +44,29 @@ def notify_failure(context) -> None:
     """The shared `on_failure_callback`: a concise e-mail naming DAG, task, try, date and log link."""
     from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 
+    smtp = smtp_settings(CONN_IDS)
+    if smtp is None:
+        raise RuntimeError(f"failure alert for {_task_name(context)} not sent: no SMTP connection defined "
+                           f"(looked for {', '.join(smtp_conn_ids(CONN_IDS))} in Airflow Connections / "
+                           "AIRFLOW_CONN_<ID>)")
     notifier = SmtpNotifier(
         to=alert_recipients(),
-        from_email=os.environ.get("PANTAU_ALERT_FROM", "pantau-pbj@pantau.invalid"),
+        from_email=alert_sender(smtp),
         subject=ALERT_SUBJECT,
         html_content=ALERT_BODY,
-        smtp_conn_id=os.environ.get("PANTAU_SMTP_CONN_ID", "smtp_default"),
+        smtp_conn_id=smtp.conn_id,
     )
     notifier(context)
+
+
+def alert_sender(smtp: SmtpSettings) -> str:
+    """The connection's `from_email` first (it matches the SMTP account), then env, then a default."""
+    return smtp.from_email or os.environ.get("PANTAU_ALERT_FROM") or DEFAULT_SENDER
+
+
+def _task_name(context) -> str:
+    ti = context.get("ti") or context.get("task_instance")
+    return f"{getattr(ti, 'dag_id', '?')}.{getattr(ti, 'task_id', '?')}"
 
 
 def failure_notifier():

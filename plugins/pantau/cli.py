@@ -123,6 +123,66 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return verify_main([args.file])
 
 
+def cmd_instansi_list(_: argparse.Namespace) -> int:
+    """Print the instansi in pantau.yaml and which Pemda file each circular will use."""
+    from pantau import instansi
+
+    rows = instansi.configured()
+    if not rows:
+        print(f"Belum ada instansi di {instansi.pantau_yaml_path()}.")
+        return 0
+    print(f"Instansi di {instansi.pantau_yaml_path()}:")
+    for row in rows:
+        own = instansi.pemda_dir() / f"{row['kd_klpd']}.yaml"
+        pemda = own.name if own.exists() else "default.yaml (belum ada berkas sendiri)"
+        lpse = row.get("kd_lpse", "-")
+        print(f"  {row['kd_klpd']:<6} {row.get('nama_klpd', '')} ({row.get('jenis_klpd', '')}), LPSE {lpse}, "
+              f"konfigurasi surat: {pemda}")
+    return 0
+
+
+def cmd_instansi_add(args: argparse.Namespace) -> int:
+    """Add an instansi and its Pemda file; Indonesian messages say what to fill in next."""
+    from pantau import instansi
+
+    try:
+        written = instansi.add(args.kd_klpd, args.nama, args.jenis, args.kd_lpse)
+    except ValueError as exc:
+        print(f"Instansi tidak ditambahkan: {exc}", file=sys.stderr)
+        return 2
+    code = instansi.validate_kd_klpd(args.kd_klpd)
+    print(f"Instansi {code} ({args.nama}) ditambahkan. Berkas ditulis:")
+    for path in written:
+        print(f"  {path}")
+    pemda = instansi.pemda_dir() / f"{code}.yaml"
+    if pemda not in written:
+        print(f"  ({pemda} sudah ada dan tidak diubah)")
+    print("Langkah berikutnya: isi nilai resmi di berkas Pemda dan kosongkan `belum_final` sebelum "
+          "menerbitkan Surat Edaran bernomor; daftarkan URL ISB instansi ini di Variable pantau_isb_urls "
+          "(kunci: nama dataset ISB dan kd_klpd).")
+    return 0
+
+
+def _add_instansi_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    inst = sub.add_parser("instansi", help="daftar dan tambah instansi yang dipantau (pantau.yaml)",
+                          description="Kelola instansi yang dipantau (include/config/pantau.yaml) "
+                                      "dan berkas surat Pemda-nya (include/config/pemda/<kd_klpd>.yaml).")
+    isub = inst.add_subparsers(dest="instansi_command", required=True)
+    isub.add_parser("list", help="tampilkan instansi yang terdaftar").set_defaults(func=cmd_instansi_list)
+    add = isub.add_parser(
+        "add", help="tambah instansi dan buat berkas Pemda dari default.yaml",
+        description="Menambah instansi ke pantau.yaml dan menulis include/config/pemda/<kd_klpd>.yaml dari "
+                    "default.yaml. Nilai sementara dicantumkan di `belum_final`: Surat Edaran bernomor "
+                    "ditolak sampai semuanya diisi.")
+    add.add_argument("--kd-klpd", required=True, help="kode KLPD, mis. D107 (Kabupaten Bandung)")
+    add.add_argument("--nama", required=True, help='nama instansi, mis. "Kabupaten Bandung"')
+    add.add_argument("--jenis", required=True, type=str.upper, choices=["PROVINSI", "KABUPATEN", "KOTA"],
+                     help="jenis pemerintah daerah: PROVINSI, KABUPATEN atau KOTA")
+    add.add_argument("--kd-lpse", type=int, default=None,
+                     help="kode LPSE yang memuat tender instansi ini (umpan SPSE di ISB), mis. 93")
+    add.set_defaults(func=cmd_instansi_add)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pantau", description="Pantau PBJ")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -139,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     verify = sub.add_parser("verify", help="periksa keaslian berkas PDF surat edaran")
     verify.add_argument("file")
     verify.set_defaults(func=cmd_verify)
+    _add_instansi_parser(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 

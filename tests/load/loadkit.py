@@ -79,3 +79,11 @@ def tender(kd_tender: int, status: str, kd_rup: str = "56168859;56168861", **kw)
            "source_event_date": dt.date(2025, 10, 3)}
     row.update(kw)
     return row
+
+
+def load_unvalidated(fetch_id: int, snapshot, **kw):
+    """load_fetch for tests of the merge itself: these fetches are staged, never validated, so
+    the explicit escape hatch is used (the refusal itself is tested in test_balance.py)."""
+    from pantau.load import load_fetch
+
+    return load_fetch(fetch_id, snapshot, allow_unvalidated=True, **kw)

@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 
 from pantau import db
 from pantau.datasets import DATASETS, LINEAGE_COLUMNS
-from pantau.load import load_fetch
+from loadkit import load_unvalidated as load_fetch
 from pantau.load.staging import StagingError, write_staging
 from pantau.load.staging_ddl import render
 

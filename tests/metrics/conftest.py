@@ -21,11 +21,11 @@ _FILLERS = {
 }
 
 
-def _required_columns(conn, table: str) -> dict[str, str]:
+def _required_columns(conn, table: str, schema: str = "history") -> dict[str, str]:
     with conn.cursor() as cur:
         cur.execute("""SELECT column_name, data_type FROM information_schema.columns
-                       WHERE table_schema = 'history' AND table_name = %s
-                         AND is_nullable = 'NO' AND column_default IS NULL""", (table,))
+                       WHERE table_schema = %s AND table_name = %s
+                         AND is_nullable = 'NO' AND column_default IS NULL""", (schema, table))
         return dict(cur.fetchall())
 
 
@@ -66,3 +66,37 @@ def fetch(conn) -> Callable[..., list[dict[str, Any]]]:
         return out
 
     return run
+
+
+@pytest.fixture
+def core(conn) -> Callable[..., None]:
+    """Insert rows into core.<table> (commits). Lineage columns point at one real audit.load_log
+    row (core's load_id is a foreign key); other NOT NULL columns get neutral values."""
+    cache: dict[str, dict[str, str]] = {}
+    load: dict[str, int] = {}
+
+    def load_id() -> int:
+        if "id" not in load:
+            with conn.cursor() as cur:
+                cur.execute("""INSERT INTO audit.load_log (dataset, src_partition, fetch_id, snapshot_date, status)
+                               VALUES ('test', 'test', 0, '2000-01-01', 'ok') RETURNING load_id""")
+                load["id"] = cur.fetchone()[0]
+        return load["id"]
+
+    def insert(table: str, *rows: dict[str, Any]) -> None:
+        required = cache.setdefault(table, _required_columns(conn, table, "core"))
+        with conn.cursor() as cur:
+            for row in rows:
+                full = {"load_id": load_id(), **row}
+                for col, typ in required.items():
+                    full.setdefault(col, _FILLERS.get(typ, "test"))
+                cols = list(full)
+                cur.execute(
+                    sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
+                        sql.Identifier("core", table),
+                        sql.SQL(", ").join(map(sql.Identifier, cols)),
+                        sql.SQL(", ").join(sql.Placeholder() * len(cols))),
+                    [full[c] for c in cols])
+        conn.commit()
+
+    return insert

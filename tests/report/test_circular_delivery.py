@@ -3,7 +3,12 @@ from __future__ import annotations
 
 import email
 import hashlib
+import json
+import os
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -55,3 +60,91 @@ def test_no_recipients_is_recorded_not_sent(warehouse_url, conn, render_pool, cf
     res = publish(small_model, cfg, url=warehouse_url, pool=render_pool)
     out = deliver(res.report_id, url=warehouse_url, recipients=[])
     assert out.status == "not_configured" and smtp_server.messages == []
+
+
+# --- issue 14 p.11: the SMTP connection is found through Airflow, not by scanning env vars ------
+def _smtp_inbox():
+    """(controller, inbox list of (mail_from, rcpts, raw bytes), port) of a real aiosmtpd server."""
+    from aiosmtpd.controller import Controller
+
+    class Inbox:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802
+            self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+            return "250 OK"
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    inbox = Inbox()
+    ctl = Controller(inbox, hostname="127.0.0.1", port=port)
+    ctl.start()
+    return ctl, inbox, port
+
+
+def _smtp_default(port: int, **extra) -> dict:
+    """`smtp_default` as the UI form stores it (TLS/SSL switched off for the local test server)."""
+    return {"conn_type": "smtp", "host": "127.0.0.1", "port": port,
+            "extra": {"disable_tls": True, "disable_ssl": True, "timeout": 10, "retry_limit": 1, **extra}}
+
+
+@pytest.fixture
+def only_smtp_default(monkeypatch):
+    """A local SMTP server reachable only through `AIRFLOW_CONN_SMTP_DEFAULT` (no pantau_smtp)."""
+    ctl, inbox, port = _smtp_inbox()
+    monkeypatch.delenv("AIRFLOW_CONN_PANTAU_SMTP", raising=False)
+    monkeypatch.delenv("PANTAU_SMTP_CONN_ID", raising=False)
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT",
+                       json.dumps(_smtp_default(port, from_email="biro.pbj@kalbarprov.example")))
+    yield inbox
+    ctl.stop()
+
+
+def test_smtp_default_connection_is_used_with_its_sender(warehouse_url, render_pool, cfg, small_model,
+                                                          only_smtp_default):
+    """AIRFLOW_CONN_SMTP_DEFAULT (JSON) reaches the local server; its `from_email` is the sender
+    (before the Pemda file's default `surel.pengirim` and any env fallback)."""
+    res = publish(small_model, cfg, url=warehouse_url, pool=render_pool)
+    out = deliver(res.report_id, url=warehouse_url, recipients=["kepala@example.go.id"], attempts=1)
+    assert out.status == "sent" and out.conn_id == "smtp_default"
+    mail_from, rcpts, raw = only_smtp_default.messages[0]
+    assert mail_from == "biro.pbj@kalbarprov.example" and rcpts == ["kepala@example.go.id"]
+    assert email.message_from_bytes(raw)["From"] == "biro.pbj@kalbarprov.example"
+
+
+def test_smtp_default_from_a_secrets_backend_is_found(warehouse_url, render_pool, cfg, small_model, tmp_path):
+    """A connection that is not an env var (UI / metadata DB, or here a secrets backend, read
+    through the same Airflow lookup) is used: delivery runs in a fresh process with no
+    AIRFLOW_CONN_* variable at all."""
+    res = publish(small_model, cfg, url=warehouse_url, pool=render_pool)
+    ctl, inbox, port = _smtp_inbox()
+    try:
+        conns = tmp_path / "connections.json"
+        conns.write_text(json.dumps({"smtp_default": _smtp_default(port)}))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW_CONN_") and k != "PANTAU_SMTP_CONN_ID"}
+        env.update(AIRFLOW__SECRETS__BACKEND="airflow.secrets.local_filesystem.LocalFilesystemBackend",
+                   AIRFLOW__SECRETS__BACKEND_KWARGS=json.dumps({"connections_file_path": str(conns)}),
+                   PYTHONPATH=str(Path(__file__).resolve().parents[2] / "plugins"))
+        code = ("import sys; from pantau.report.delivery import deliver; "
+                f"r = deliver({res.report_id!r}, url={warehouse_url!r}, recipients=['ukpbj@example.go.id'], "
+                "attempts=1, pause_s=0); print(r.status, r.conn_id)")
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=90, env=env)
+    finally:
+        ctl.stop()
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-2:] == ["sent", "smtp_default"]
+    assert len(inbox.messages) == 1 and inbox.messages[0][1] == ["ukpbj@example.go.id"]
+
+
+def test_no_smtp_connection_fails_at_once_naming_the_ids(warehouse_url, conn, render_pool, cfg, small_model,
+                                                          monkeypatch):
+    for name in ("AIRFLOW_CONN_PANTAU_SMTP", "AIRFLOW_CONN_SMTP_DEFAULT", "PANTAU_SMTP_CONN_ID"):
+        monkeypatch.delenv(name, raising=False)
+    res = publish(small_model, cfg, url=warehouse_url, pool=render_pool)
+    with pytest.raises(DeliveryError, match="pantau_smtp, smtp_default"):
+        deliver(res.report_id, url=warehouse_url, recipients=["a@example.go.id"], attempts=3, pause_s=5)
+    with conn.cursor() as cur:
+        cur.execute("SELECT attempt, status FROM audit.report_delivery WHERE report_id = %s", (res.report_id,))
+        assert cur.fetchall() == [(1, "failed")]

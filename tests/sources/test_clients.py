@@ -242,3 +242,45 @@ def test_redact_hides_isb_keys_and_tokens():
     assert "b3bd3bfd" not in out and "abc.def" not in out and "inprcSECRETSECRET" not in out
     assert "/isb-2/api/***/json/5352/" in out
     assert E.redact("https://isb.lkpp.go.id/isb-2/api/satudata/MasterLPSE") .endswith("satudata/MasterLPSE")
+
+
+def test_unavailable_endpoints_answer_404_in_the_real_shape_and_are_not_retried(sim, rows):
+    """Issue 14 point 3: INAPROC v1 answers 404 for some paths; ISB may too. No retry, named error."""
+    sim.set_rows(DS, rows.paket(5))
+    sim.set_unavailable({"inaproc_v1": [PATH], "isb": ["RUP-PaketPenyedia-Terumumkan"]})
+    auth = {"Authorization": f"Bearer {rows.TOKEN}"}
+    r = requests.get(f"{sim.inaproc_url}{PATH}?kode_klpd=D197&tahun=2025&limit=10", headers=auth, timeout=5)
+    doc = r.json()
+    assert r.status_code == 404 and doc["success"] is False and doc["error"]["code"] == "Not Found"
+    assert doc["meta"]["request_id"] == r.headers["X-Request-Id"] and PATH in doc["error"]["message"]
+    sim.clear_requests()
+    with pytest.raises(E.EndpointNotAvailable) as ei:  # retries allowed (FAST: 2), none made
+        pages_of(client(sim, rows))
+    assert isinstance(ei.value, E.InaprocError) and ei.value.http_status == 404 and ei.value.request_id
+    assert f"/api{PATH}" in str(ei.value) and "endpoint not available" in str(ei.value)
+    assert rows.TOKEN not in str(ei.value) and [r["status"] for r in sim.requests()] == [404]
+    sim.clear_requests()
+    with pytest.raises(E.IsbEndpointNotAvailable):
+        IsbClient(settings=rows.FAST).fetch(sim.isb_url(DS, "D197", 2024), dataset=DS, instansi="D197")
+    assert [r["status"] for r in sim.requests()] == [404]
+    sim.set_unavailable(None)
+    assert [p.n_rows for p in pages_of(client(sim, rows))] == [5]
+    with pytest.raises(ValueError, match="unknown dataset/path"):
+        sim.set_unavailable({"inaproc_v1": ["rup_typo"]})
+
+
+def test_provider_declares_unavailable_endpoints(rows):
+    """The generator's Province declares the 404 endpoints itself (`unavailable` attribute)."""
+    from pantau.simulator.server import DictProvider, start_simulator
+
+    provider = DictProvider({DS: rows.paket(3), "rup_master_satker": [{"kd_klpd": "D197", "kd_satker": 1}]})
+    provider.unavailable = {"inaproc_v1": [DS]}  # type: ignore[attr-defined]
+    with start_simulator(provider, token=rows.TOKEN) as handle:
+        with pytest.raises(E.InaprocEndpointNotAvailable):
+            list(InaprocClient(handle.inaproc_url, rows.TOKEN, settings=rows.FAST)
+                 .iter_pages(PATH, "D197", 2025, dataset=DS, instansi="D197"))
+        pages = list(InaprocClient(handle.inaproc_url, rows.TOKEN, settings=rows.FAST)
+                     .iter_pages("/v1/rup/master-satker", "D197", 2025, dataset="rup_master_satker", instansi="D197"))
+        assert [p.n_rows for p in pages] == [1]
+        page = IsbClient(settings=rows.FAST).fetch(handle.isb_url(DS, "D197", 2025), dataset=DS, instansi="D197")
+        assert page.n_rows == 3  # ISB still serves it

@@ -227,26 +227,47 @@ def test_resolve_routes_by_year_and_reads_env_configuration(warehouse_url, conn,
     assert resolve(DS, "D197", 2026).token == "inprcFromAirflowConn"
 
 
-def test_generator_province_lands_every_dataset_from_both_apis(warehouse_url, conn, rows, monkeypatch):
-    """The demo's provider: every dataset of a small generated province, INAPROC (routing) and ISB."""
+def test_generator_province_lands_every_dataset_from_both_apis(warehouse_url, conn, rows, monkeypatch, tmp_path):
+    """The demo's provider: every dataset of a small generated province, INAPROC (routing) and ISB.
+
+    Datasets the province declares unavailable on INAPROC v1 (404, as LKPP's were) land from ISB
+    through the routing fallback; every other one from INAPROC.
+    """
     from pantau.datasets import DATASETS
     from pantau.simulator.generator import generate
     from pantau.simulator.server import start_simulator
     from pantau.sources.routing import SourcePlan
 
     province = generate(7, 0.05, 2025)
+    declared = getattr(province, "unavailable", None) or {}
+    no_inaproc, no_isb = set(declared.get("inaproc_v1") or ()), set(declared.get("isb") or ())
     with start_simulator(province, token=rows.TOKEN) as gsim:
         monkeypatch.setenv("PANTAU_INAPROC_URL", gsim.inaproc_url)
         monkeypatch.setenv("PANTAU_INAPROC_TOKEN", rows.TOKEN)
+        (tmp_path / "isb.json").write_text(json.dumps(gsim.isb_url_registry({"klpd": ["D197"], "lpse": [97]})))
+        monkeypatch.setenv("PANTAU_ISB_URLS_FILE", str(tmp_path / "isb.json"))
         for name, spec in DATASETS.items():
+            lpse_or_klpd = {"kd_lpse": 97} if spec.filter_by == "lpse" else {"kd_klpd": "D197"}
+            isb_rows = province.rows_for(name, tahun=2025, **lpse_or_klpd)
+            if name in no_inaproc and name in no_isb:
+                with pytest.raises(E.EndpointNotAvailable):
+                    extract_partition(name, "D197", 2025)
+                continue
             res = extract_partition(name, "D197", 2025)
+            if name in no_inaproc:
+                assert res.source_system == "isb" and res.fallbacks, name
+                assert read_fetch(res.fetch_id).records == isb_rows, name
+                continue
             expected = province.inaproc_rows(name, kd_klpd="D197", tahun=2025)
             assert res.source_system == "inaproc_v1" and read_fetch(res.fetch_id).records == expected, name
+            if name in no_isb:
+                continue
             instansi = 97 if spec.filter_by == "lpse" else "D197"
             plan = SourcePlan(dataset=name, source_system="isb", tahun=2025, kd_klpd="D197",
                               kd_lpse=97 if spec.filter_by == "lpse" else None,
                               url=gsim.isb_url(name, instansi, 2025), http=rows.FAST)
             isb = extract_partition(name, "D197", 2025, plan=plan)
-            lpse_or_klpd = {"kd_lpse": 97} if spec.filter_by == "lpse" else {"kd_klpd": "D197"}
-            assert read_fetch(isb.fetch_id).records == province.rows_for(name, tahun=2025, **lpse_or_klpd), name
-    assert {r[1] for r in fetch_rows(conn)} <= {"ok", "empty"}
+            assert read_fetch(isb.fetch_id).records == isb_rows, name
+    statuses = {(r[1], r[5]) for r in fetch_rows(conn)}
+    assert {s for s, _ in statuses} <= {"ok", "empty", "failed"}
+    assert {cls for s, cls in statuses if s == "failed"} <= {"InaprocEndpointNotAvailable", "IsbEndpointNotAvailable"}

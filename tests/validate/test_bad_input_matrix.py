@@ -46,6 +46,7 @@ class Case:
     rule: str | None              # rule id expected among the failures (critical) / quarantine / flags
     quarantined: int = 0
     flagged: int = 0
+    collapsed: int = 0
     message: str = ""             # substring of the critical error / quarantine reason
     land_kw: dict | None = None
 
@@ -58,8 +59,13 @@ CASES = [
          "column_has_values:kd_rup", message="kode_rup"),
     Case("wrong_type", "rup_paket_penyedia", lambda: _rup(_first(pagu="satu juta")), "warning", "unparsed",
          quarantined=1, message="pagu='satu juta'"),
+    # Issue 14 p. 5: same key with different values quarantines every copy (naming the fields);
+    # it used to stop the partition (critical). Identical copies collapse.
     Case("duplicate_key", "rup_paket_penyedia", lambda: _rup(lambda i, r: {**r, "kd_rup": 53605100} if i < 2 else r),
-         "critical", "key_unique:kd_rup", message="duplicate grain key kd_rup: 2 of 6"),
+         "warning", "key_unique:kd_rup", quarantined=2, message="differ in: nama_paket, pagu"),
+    Case("repeated_fact", "rup_paket_penyedia",
+         lambda: _rup() + [{**rup_penyedia(100), "_event_date": "2025-10-04"}], "warning", "collapsed:kd_rup",
+         collapsed=1),
     Case("null_key", "rup_paket_penyedia", lambda: _rup(_first(kd_rup=None)), "warning", "key_not_null:kd_rup",
          quarantined=1, message="key column kd_rup is null"),
     Case("negative_pagu", "rup_paket_penyedia", lambda: _rup(_first(pagu=-5)), "warning", "non_negative:pagu",
@@ -68,10 +74,10 @@ CASES = [
          "code_list:metode_pengadaan", flagged=1),
     Case("date_other_decade", "rup_paket_penyedia", lambda: _rup(_first(tgl_pengumuman_paket="2035-01-14 10:00:00")),
          "warning", "date_in_year:tgl_pengumuman_paket", quarantined=1, message="(2035)"),
+    # Issue 14 p. 4: an orphan kd_rup is a finding (flagged, loaded), no longer quarantined.
     Case("orphan_kd_rup", "spse_tender_pengumuman",
          lambda: [tender(i, kd_rup="99999999") if i == 0 else tender(i) for i in range(N)], "warning", "ref:kd_rup",
-         quarantined=1, message="kd_rup not found in RUP of the same tahun (99999999)",
-         land_kw={"kd_klpd": None, "kd_lpse": 93}),
+         flagged=1, land_kw={"kd_klpd": None, "kd_lpse": 93}),
     Case("orphan_kd_rup_list_ok", "spse_tender_pengumuman",
          lambda: [tender(i, kd_rup="99999999;53605001") if i == 0 else tender(i) for i in range(N)], "ok", None,
          land_kw={"kd_klpd": None, "kd_lpse": 93}),
@@ -136,8 +142,11 @@ def test_bad_input(loaded_rup, case: Case):
     assert s.n_critical == 0
     assert s.n_quarantined == case.quarantined == run.n_quarantine_table
     assert s.n_flagged == case.flagged
-    # nothing lost: raw = loaded + quarantined
-    assert run.raw_rows == run.loaded + run.quarantined, (run.raw_rows, run.loaded, run.quarantined)
+    assert s.n_collapsed == case.collapsed == run.load.rows_collapsed
+    # nothing lost: raw = loaded + quarantined + collapsed
+    assert run.raw_rows == run.loaded + run.quarantined + run.collapsed, (run.raw_rows, run.loaded, run.quarantined)
+    assert run.load.rows_in == run.load.rows_accepted + run.load.rows_quarantined + run.load.rows_collapsed
+    assert run.load.rows_dropped == 0
     assert run.load.rows_quarantined == case.quarantined
     failed = {r.rule for r in s.results if not r.success}
     if case.rule:

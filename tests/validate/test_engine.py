@@ -8,6 +8,7 @@ import pandas as pd
 
 from pantau.datasets import DATASETS
 from pantau.validate import build_data_docs, suites, validate_dataframe
+from pantau.validate import rules as vrules
 from pantau.validate.engine import _pandas_mask, _orphan_kd_rup
 
 
@@ -22,8 +23,9 @@ def test_every_dataset_has_a_suite_with_the_spec_key_and_required_columns():
     for name, sp in DATASETS.items():
         rules = {kw["meta"]["rule"] for _c, kw in suites.expectation_specs(name)}
         assert "key_unique:" + "+".join(sp.key) in rules, name
+        nullable = vrules.extra(name).nullable_key  # key parts empty by design (no_realisasi, no_bast, …)
         for c in sp.columns:
-            if c.required and not (name == "spse_pencatatan_nontender_realisasi" and c.name == "no_realisasi"):
+            if c.required and c.name not in nullable:
                 assert f"column_has_values:{c.name}" in rules, (name, c.name)
         suite = suites.build_suite(name)
         assert suite.name == f"pantau.{name}" and len(suite.expectations) == len(rules)
@@ -31,15 +33,48 @@ def test_every_dataset_has_a_suite_with_the_spec_key_and_required_columns():
     assert "key_unique:kd_paket+kd_produk" in {kw["meta"]["rule"] for _c, kw in suites.expectation_specs("ecat_paket_v5")}
 
 
-def test_v5_lines_of_one_order_are_not_duplicates_but_repeated_lines_are():
+def test_v5_lines_of_one_order_are_not_duplicates_and_a_repeated_line_collapses():
+    """Issue 14 p. 5: a line repeated with identical values is one fact (collapsed, counted), not a
+    critical duplicate key (it used to stop the whole partition)."""
     df = pd.DataFrame({"tahun_anggaran": [2025] * 3, "kd_klpd": ["D107"] * 3, "kd_paket": [7, 7, 7],
                        "kd_produk": [1, 2, 2]})
     out = validate_dataframe("ecat_paket_v5", df, {"tahun": 2025, "expect_rows": True})
-    crit = {r.rule: r for r in out.critical}
-    assert list(crit) == ["key_unique:kd_paket+kd_produk"]
-    assert sorted(crit["key_unique:kd_paket+kd_produk"].row_nos) == [1, 2]
+    assert out.critical == [] and out.quarantine == {}
+    assert out.collapsed == {2: 1}
     ok = validate_dataframe("ecat_paket_v5", df.iloc[:2], {"tahun": 2025})
-    assert ok.critical == []
+    assert ok.critical == [] and ok.collapsed == {}
+
+
+def test_same_key_different_values_quarantines_every_copy_naming_the_fields():
+    df = pd.DataFrame({"tahun_anggaran": [2025] * 4, "kd_klpd": ["D107"] * 4, "kd_paket": [7, 7, 7, 8],
+                       "kd_produk": [1, 2, 2, 1], "kuantitas": [1.0, 2.0, 3.0, 1.0],
+                       "source_event_date": ["2025-09-01", "2025-09-01", "2025-09-02", "2025-09-01"]})
+    out = validate_dataframe("ecat_paket_v5", df, {"tahun": 2025})
+    assert out.critical == [] and out.collapsed == {}
+    assert sorted(out.quarantine) == [1, 2]
+    reason = out.quarantine[1][1][0]
+    assert "key_unique:kd_paket+kd_produk" in out.quarantine[1][0]
+    assert "differ in: kuantitas" in reason and "source_event_date" not in reason
+
+
+def test_copies_differing_only_in_metadata_or_fan_out_collapse():
+    """BAPBAST published twice (only _event_date differs); realisasi repeated per kd_rup_paket."""
+    pay = pd.DataFrame({"tahun_anggaran": [2025] * 2, "kd_klpd": ["D107"] * 2, "kd_nontender": [5, 5],
+                        "no_bap": ["B1", "B1"], "no_bast": ["S1", "S1"], "besar_pembayaran": [10.0, 10.0],
+                        "source_event_date": ["2025-09-01", "2025-09-02"]})
+    assert validate_dataframe("spse_nontender_ekontrak_bapbast", pay, {"tahun": 2025}).collapsed == {1: 0}
+    real = pd.DataFrame({"tahun_anggaran": [2025] * 3, "kd_klpd": ["D107"] * 3, "kd_nontender_pct": [9, 9, 9],
+                         "no_realisasi": ["K1"] * 3, "tgl_realisasi": ["2025-03-01"] * 3,
+                         "nilai_realisasi": [5.0] * 3, "kd_rup": ["101", "102", "103"]})
+    out = validate_dataframe("spse_pencatatan_nontender_realisasi", real, {"tahun": 2025})
+    assert out.collapsed == {1: 0, 2: 0} and out.quarantine == {}
+
+
+def test_repeated_budget_lines_are_facts_not_duplicates():
+    df = pd.DataFrame({"tahun_anggaran": [2025] * 3, "kd_klpd": ["D107"] * 3, "kd_rup": [1, 1, 1],
+                       "mak": ["5.1"] * 3, "sumber_dana": ["APBD"] * 3, "pagu": [10.0, 10.0, 15.0]})
+    out = validate_dataframe("rup_paket_anggaran_penyedia", df, {"tahun": 2025})
+    assert out.critical == [] and out.quarantine == {} and out.collapsed == {}
 
 
 def test_missing_required_column_in_a_dataframe_is_critical_and_does_not_crash():

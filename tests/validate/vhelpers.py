@@ -63,6 +63,10 @@ class Run:
     def quarantined(self) -> int:
         return self.summary.n_quarantined if self.summary else 0
 
+    @property
+    def collapsed(self) -> int:
+        return self.summary.n_collapsed if self.summary else 0
+
 
 def run_pipeline(url: str, dataset: str, body: bytes | list[dict], *, snapshot: dt.date = SNAP_NEW,
                  validate: bool = True, **land_kw: Any) -> Run:
@@ -92,7 +96,7 @@ def run_pipeline(url: str, dataset: str, body: bytes | list[dict], *, snapshot: 
         run.critical = exc
         run.summary = exc.summary
         return run
-    run.load = load_fetch(fetch_id, snapshot, url=url)
+    run.load = load_fetch(fetch_id, snapshot, url=url, allow_unvalidated=not validate)
     if not validate:
         return run
     with db.connect(url) as c, c.cursor() as cur:

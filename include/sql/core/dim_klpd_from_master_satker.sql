@@ -1,4 +1,5 @@
--- core.dim_klpd ← staging.rup_master_satker: one row per kd_klpd (last row wins).
+-- core.dim_klpd ← staging.rup_master_satker: one row per kd_klpd (a dimension derived from many satker
+-- rows; the last row names it — no satker fact is dropped, each is in core.dim_satker).
 -- kd_lpse is not in this feed and is left untouched (set from configuration, not here).
 SELECT DISTINCT ON (s.kd_klpd)
        s.kd_klpd, s.nama_klpd, s.jenis_klpd

@@ -4,7 +4,7 @@ Import-light on purpose (DAG files import this): pandas is imported only inside
 `pantau.load.staging` functions. Public API:
 
 - `pantau.load.staging.write_staging(conn, dataset, fetch_id, df) -> int`
-- `load_fetch(fetch_id, snapshot_date, *, url=None, allow_empty=False) -> LoadResult`
+- `load_fetch(fetch_id, snapshot_date, *, url=None, allow_empty=False, allow_unvalidated=False) -> LoadResult`
 """
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ import datetime as dt
 from typing import Callable
 
 from pantau import db
-from pantau.load.merge import LoadError, LoadResult, check_snapshot_order, lock_partition, merge_partition, read_partition
+from pantau.load.merge import (FetchNotValidated, LoadError, LoadResult, check_snapshot_order, lock_partition,
+                               merge_partition, read_partition)
 
-__all__ = ["load_fetch", "LoadResult", "LoadError"]
+__all__ = ["load_fetch", "LoadResult", "LoadError", "FetchNotValidated"]
 
 
 def _as_date(value: dt.date | str) -> dt.date:
@@ -26,7 +27,8 @@ def _as_date(value: dt.date | str) -> dt.date:
 
 
 def load_fetch(fetch_id: int, snapshot_date: dt.date | str, *, url: str | None = None,
-               allow_empty: bool = False, _fail_after: Callable[[str], None] | None = None) -> LoadResult:
+               allow_empty: bool = False, allow_unvalidated: bool = False,
+               _fail_after: Callable[[str], None] | None = None) -> LoadResult:
     """Merge the fetch's staging rows (minus quarantine) into core and history; log to audit.load_log.
 
     One transaction for the whole partition (dataset × instansi × tahun): either every core and
@@ -34,6 +36,11 @@ def load_fetch(fetch_id: int, snapshot_date: dt.date | str, *, url: str | None =
     none is (a failed attempt is then logged with status 'failed' in a separate transaction).
     `allow_empty`: an empty snapshot marks every row of the partition deleted only when asked —
     an empty ISB body is more often an outage than a year without packages.
+    The fetch must have been validated: its latest `audit.validation_run` may not have failed a
+    critical rule and must have checked the rows now in staging, else `FetchNotValidated` (a
+    `LoadError`). `allow_unvalidated` loads a never-validated fetch on purpose (logged with
+    validation_run_id NULL); a critically failed validation is refused regardless.
+    Counts: `rows_in = rows_accepted + rows_quarantined + rows_collapsed + rows_dropped`.
     `_fail_after` is a test hook called with a step name after each statement.
     """
     snapshot = _as_date(snapshot_date)
@@ -52,12 +59,15 @@ def load_fetch(fetch_id: int, snapshot_date: dt.date | str, *, url: str | None =
                  partition.src_partition, fetch_id, snapshot),
             )
             load_id = cur.fetchone()[0]
-            result = merge_partition(cur, partition, snapshot, load_id, allow_empty=allow_empty, hook=_fail_after)
+            result = merge_partition(cur, partition, snapshot, load_id, allow_empty=allow_empty, hook=_fail_after,
+                                     allow_unvalidated=allow_unvalidated)
             cur.execute(
                 "UPDATE audit.load_log SET finished_at = clock_timestamp(), rows_in = %s, rows_loaded = %s, "
-                "rows_quarantined = %s, rows_deleted = %s, rows_history = %s, status = 'ok' WHERE load_id = %s",
+                "rows_quarantined = %s, rows_deleted = %s, rows_history = %s, rows_accepted = %s, "
+                "rows_collapsed = %s, rows_dropped = %s, validation_run_id = %s, status = 'ok' WHERE load_id = %s",
                 (result.rows_in, result.rows_loaded, result.rows_quarantined, result.rows_deleted,
-                 result.rows_history, load_id),
+                 result.rows_history, result.rows_accepted, result.rows_collapsed, result.rows_dropped,
+                 result.validation_run_id, load_id),
             )
         conn.commit()
         return result

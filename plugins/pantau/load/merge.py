@@ -16,7 +16,7 @@ from typing import Any, Callable
 from psycopg2 import sql
 
 from pantau.datasets import spec
-from pantau.load.mappings import Mapping, mappings_for
+from pantau.load.mappings import Mapping, mappings_for, per_row_mapping
 
 LINEAGE = ("fetch_id", "load_id", "src_partition", "is_deleted", "deleted_at")
 # Columns that never make a history version on their own (they change with every load).
@@ -28,6 +28,12 @@ Hook = Callable[[str], None]
 
 class LoadError(RuntimeError):
     """A fetch cannot be loaded; the message names fetch, dataset and partition."""
+
+
+class FetchNotValidated(LoadError):
+    """The fetch has no validation that allows loading it: its latest validation run failed a
+    critical rule (e.g. the failed validate task was marked "success" by hand), it was never
+    validated, or its staging rows changed after the run. Nothing is loaded."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,17 @@ class LoadResult:
     rows_history: int = 0
     status: str = "ok"
     per_table: dict[str, dict[str, int]] = field(default_factory=dict)
+    # The partition balance: rows_in = rows_accepted + rows_quarantined + rows_collapsed + rows_dropped.
+    # rows_loaded (above) keeps its meaning — core rows inserted or changed, 0 on a re-run.
+    rows_accepted: int = 0      # staging rows that reached core (through the dataset's grain table)
+    rows_collapsed: int = 0     # identical copies merged onto a kept row (audit.collapsed_row)
+    rows_dropped: int = 0       # accepted by validation but no core row came out (should be 0)
+    validation_run_id: int | None = None
+
+    @property
+    def balanced(self) -> bool:
+        """raw = loaded + quarantined + collapsed, with nothing dropped."""
+        return self.rows_dropped == 0 and self.rows_in == self.rows_accepted + self.rows_quarantined + self.rows_collapsed
 
 
 def read_partition(cur, fetch_id: int) -> Partition:
@@ -211,19 +228,66 @@ def sync_history(cur, table: str, key: tuple[str, ...], params: dict[str, Any]) 
     return in_place + cur.rowcount
 
 
-def prepare_quarantine(cur, dataset: str, fetch_id: int) -> int:
-    """Temp table `_quarantined(row_no)` of the fetch's quarantined rows; returns their number.
+def prepare_quarantine(cur, dataset: str, fetch_id: int) -> tuple[int, int]:
+    """Temp table `_quarantined(row_no)` of the rows the load must skip; (quarantined, collapsed).
 
-    quarantine.<dataset> belongs to validation and may not exist (yet): then nothing is excluded.
+    Both quarantined rows and collapsed copies (audit.collapsed_row: the kept copy carries the
+    fact) are excluded; the mapping SQL files only know `_quarantined`. A row in both counts once,
+    as quarantined. quarantine.<dataset> may not exist (yet): then nothing is quarantined.
     """
     cur.execute("CREATE TEMP TABLE _quarantined (row_no integer PRIMARY KEY) ON COMMIT DROP")
+    n_quarantined = 0
     cur.execute("SELECT to_regclass(%s)", (f"quarantine.{dataset}",))
-    if cur.fetchone()[0] is None:
-        return 0
-    cur.execute(sql.SQL(
-        "INSERT INTO _quarantined SELECT DISTINCT row_no FROM quarantine.{} WHERE fetch_id = %s AND row_no IS NOT NULL"
-    ).format(sql.Identifier(dataset)), (fetch_id,))
-    return cur.rowcount
+    if cur.fetchone()[0] is not None:
+        cur.execute(sql.SQL(
+            "INSERT INTO _quarantined SELECT DISTINCT row_no FROM quarantine.{} WHERE fetch_id = %s AND row_no IS NOT NULL"
+        ).format(sql.Identifier(dataset)), (fetch_id,))
+        n_quarantined = cur.rowcount
+    cur.execute("INSERT INTO _quarantined SELECT row_no FROM audit.collapsed_row WHERE fetch_id = %s "
+                "ON CONFLICT (row_no) DO NOTHING", (fetch_id,))
+    return n_quarantined, cur.rowcount
+
+
+def latest_validation(cur, fetch_id: int) -> tuple[int, bool, int] | None:
+    """(run_id, failed a critical rule, rows validated) of the fetch's latest validation run."""
+    cur.execute(
+        "SELECT run_id, bool_or(severity = 'critical' AND NOT success), max(n_rows) FROM audit.validation_run "
+        "WHERE fetch_id = %s GROUP BY run_id ORDER BY run_id DESC LIMIT 1", (fetch_id,))
+    row = cur.fetchone()
+    return None if row is None else (int(row[0]), bool(row[1]), int(row[2]))
+
+
+def check_validated(cur, p: Partition, rows_in: int, *, allow_unvalidated: bool) -> int | None:
+    """The validation run this load relies on; FetchNotValidated when there is none that allows it.
+
+    Why a never-validated fetch is refused too: quarantine and collapse decisions exist only after
+    validation, so loading without it would merge unchecked and duplicated rows as if they were
+    clean. ``allow_unvalidated`` is the explicit escape hatch (tests of the merge itself, repairs);
+    such a load is logged with validation_run_id NULL. A critically failed run is never loadable.
+    """
+    latest = latest_validation(cur, p.fetch_id)
+    where = f"fetch {p.fetch_id} ({p.src_partition})"
+    if latest is None:
+        if allow_unvalidated:
+            return None
+        raise FetchNotValidated(f"{where} was never validated (validate_fetch); nothing loaded")
+    run_id, critical, n_validated = latest
+    if critical:
+        raise FetchNotValidated(
+            f"{where}: latest validation run {run_id} failed a critical rule (see audit.validation_run); "
+            "nothing loaded — fix the source or re-validate, do not mark the validate task successful")
+    if n_validated != rows_in and not allow_unvalidated:
+        raise FetchNotValidated(
+            f"{where}: staging holds {rows_in} rows but validation run {run_id} checked {n_validated}; "
+            "staging changed after validation — validate again")
+    return run_id
+
+
+def count_output(cur, m: Mapping, params: dict[str, Any]) -> int:
+    """Rows the mapping produces from the accepted staging rows (quarantine and copies excluded)."""
+    cur.execute(sql.SQL("SELECT count(*) FROM ({}) m").format(sql.SQL(m.sql())),
+                {**params, "include_quarantined": False})
+    return int(cur.fetchone()[0])
 
 
 def count_staging(cur, dataset: str, fetch_id: int) -> int:
@@ -251,18 +315,23 @@ def check_snapshot_order(cur, p: Partition, snapshot_date: dt.date) -> None:
 
 
 def merge_partition(cur, p: Partition, snapshot_date: dt.date, load_id: int, *, allow_empty: bool,
-                    hook: Hook | None) -> LoadResult:
+                    hook: Hook | None, allow_unvalidated: bool = False) -> LoadResult:
     """All merge statements of one partition (the caller owns the transaction)."""
     res = LoadResult(load_id, p.fetch_id, p.dataset, p.src_partition, snapshot_date)
     res.rows_in = count_staging(cur, p.dataset, p.fetch_id)
+    res.validation_run_id = check_validated(cur, p, res.rows_in, allow_unvalidated=allow_unvalidated)
     if res.rows_in == 0 and not allow_empty and (p.n_rows or 0) > 0:
         raise LoadError(
             f"fetch {p.fetch_id} ({p.src_partition}) has {p.n_rows} raw rows but none in staging.{p.dataset}; "
             "stage it first (write_staging)"
         )
-    res.rows_quarantined = prepare_quarantine(cur, p.dataset, p.fetch_id)
+    res.rows_quarantined, res.rows_collapsed = prepare_quarantine(cur, p.dataset, p.fetch_id)
     params = {"fetch_id": p.fetch_id, "load_id": load_id, "src_partition": p.src_partition,
               "snapshot_date": snapshot_date, "tahun": p.tahun}
+    # Measured, not assumed: a mapping that filters or DISTINCTs a row away shows up here.
+    candidates = res.rows_in - res.rows_quarantined - res.rows_collapsed
+    res.rows_accepted = min(candidates, count_output(cur, per_row_mapping(p.dataset), params))
+    res.rows_dropped = candidates - res.rows_accepted
     delete_ok = res.rows_in > 0 or allow_empty
     tables: dict[str, tuple[str, ...]] = {}
     for m in mappings_for(p.dataset):

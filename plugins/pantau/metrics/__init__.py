@@ -8,6 +8,11 @@ Public API (docs/architecture.md, docs/metrics/):
 - ``compute_many(kd_klpds, tahun, as_of, *, url=None, config=None, workers=None) -> dict[str, int]`` —
   many KLPDs in one set-based pass, spread over one backend per core (national runs, bench/metrics.py).
 - ``load_config(tahun) -> dict`` — effective configuration (metrics.yaml + itkp/<year>.yaml).
+
+Every run also records its input completeness (mart.metric_run_input, pantau.metrics.inputs):
+each dataset the metrics read with its state then (loaded, stale, failed, endpoint_not_available,
+running, missing) and, for datasets referencing kd_rup, the orphan share. It is written in the
+run's transaction, so circulars can name missing data and refuse to be numbered without it.
 """
 from __future__ import annotations
 
@@ -27,7 +32,7 @@ def compute(kd_klpd: str, tahun: int, as_of: _dt.date | str, *, url: str | None 
     """Compute every mart table for one KLPD and year as of a date; return the metric_run_id.
 
     Re-running with the same (kd_klpd, tahun, as_of, effective config) keeps the same
-    metric_run_id and replaces that run's rows in one transaction.
+    metric_run_id and replaces that run's rows, input record included, in one transaction.
     """
     from pantau.metrics.runner import compute_many as _many
 

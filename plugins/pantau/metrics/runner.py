@@ -3,6 +3,10 @@
 Why set-based over a run table (tmp_run) instead of a loop per KLPD: a national run (≥ 500 KLPD)
 then reads each history table once, and one KLPD is just the one-row case of the same SQL.
 
+Input completeness (mart.metric_run_input, metric_run_input.sql): which inputs were loaded,
+stale, failed, unavailable or never loaded, and their orphan kd_rup share, is written with the
+run's other rows in the same transaction, so a run never exists without its caveats.
+
 Idempotency: mart.metric_run is unique on (kd_klpd, tahun, as_of, config_sha256). Re-running the
 same key keeps the same metric_run_id (INSERT … ON CONFLICT DO UPDATE) and deletes + re-inserts
 that run's rows in the same transaction, so readers never see a half-written run. A national run
@@ -23,6 +27,7 @@ from psycopg2.extras import execute_values
 from pantau.config import SQL_DIR
 from pantau.db import connect, transaction
 from pantau.metrics.config import canonical_json, config_sha256, load_config, resolve_deadline
+from pantau.metrics.inputs import input_rows
 
 MART_SQL_DIR = SQL_DIR / "mart"
 # Order matters: each file reads what the previous ones produced.
@@ -34,8 +39,10 @@ SQL_FILES = (
     "penyerapan.sql",
     "lagging_package.sql",
     "lagging.sql",
+    "metric_run_input.sql",
 )
-MART_TABLES = ("lagging_package", "lagging", "penyerapan", "epurchasing_share", "itkp_total", "itkp_component")
+MART_TABLES = ("metric_run_input", "lagging_package", "lagging", "penyerapan", "epurchasing_share", "itkp_total",
+               "itkp_component")
 _TEMP_BUFFERS = os.environ.get("PANTAU_METRICS_TEMP_BUFFERS", "512MB")
 _WORK_MEM = os.environ.get("PANTAU_METRICS_WORK_MEM", "128MB")
 MIN_KLPD_PER_WORKER = 25
@@ -159,7 +166,10 @@ def _setup_temp_tables(cur, cfg: dict[str, Any], runs: dict[str, int]) -> None:
             denominator numeric, keterangan text) ON COMMIT DROP;
         CREATE TEMP TABLE tmp_curve (n int PRIMARY KEY, target_pct numeric) ON COMMIT DROP;
         CREATE TEMP TABLE tmp_lag_threshold (component text PRIMARY KEY, threshold numeric) ON COMMIT DROP;
+        CREATE TEMP TABLE tmp_input (dataset text PRIMARY KEY, family text, ord int,
+            is_orphan_dataset boolean) ON COMMIT DROP;
     """)
+    execute_values(cur, "INSERT INTO tmp_input VALUES %s", input_rows())
     execute_values(cur, "INSERT INTO tmp_run VALUES %s", [(i, k) for k, i in runs.items()])
     execute_values(cur, "INSERT INTO tmp_rule VALUES %s", rule_rows(cfg))
     execute_values(cur, "INSERT INTO tmp_predikat VALUES %s",

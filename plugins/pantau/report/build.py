@@ -11,7 +11,7 @@ from typing import Any, Mapping
 from pantau import config as pconfig
 from pantau import db
 from pantau.report.model import Circular, canonical_json
-from pantau.report.pemda import check_official, load_pemda_config
+from pantau.report.pemda import check_inputs_complete, check_official, load_pemda_config
 from pantau.report.registry import ReportRow, register, sha256_bytes
 from pantau.report.render import RenderPool, render_pdf, report_id_for, template_version
 
@@ -54,8 +54,11 @@ def publish(model: Circular, cfg: Mapping[str, Any], *, url: str | None = None,
             pool: RenderPool | None = None) -> CircularResult:
     """Render a model, write the PDF and register it. Same model + config → same bytes and id.
 
-    A numbered circular is refused while the Pemda config still lists placeholder values."""
+    A numbered circular is refused, before anything is rendered, while the Pemda config still
+    lists placeholder values or while a metric input of the run is not currently loaded (a draft
+    renders and says which data is missing)."""
     check_official(cfg, model.kd_klpd, model.nomor)
+    check_inputs_complete(cfg, model.kd_klpd, model.nomor, model.inputs, model.metric_run_id)
     report_id = report_id_for(model, cfg)
     rendered = pool.render(model, cfg, report_id) if pool else render_pdf(model, cfg, report_id)
     digest = sha256_bytes(rendered.pdf)

@@ -1,19 +1,27 @@
 """E-mail a registered circular through an Airflow SMTP connection, with retries on record.
 
-The connection is Airflow's (`pantau_smtp`, else `smtp_default`), so operators manage host and
-credentials where they manage every other secret; `AIRFLOW_CONN_<ID>` env vars are honoured by
-Airflow's own lookup, which is how tests point it at a local SMTP server. Each attempt is a row
-in `audit.report_delivery`; the outcome is on `audit.report`.
+The connection is Airflow's (`PANTAU_SMTP_CONN_ID` if set, else `pantau_smtp`, else
+`smtp_default`), so operators manage host and credentials where they manage every other secret.
+Which one exists is asked of Airflow's own lookup (UI / metadata DB through the API server inside
+a task, secrets backends, `AIRFLOW_CONN_<ID>` variables), not guessed from the environment; the
+provider's `SmtpHook` then reads host, port, login, password and the `disable_tls`/`disable_ssl`
+extras itself. Sender: the connection's `from_email`, else the Pemda config's `surel.pengirim`,
+else env `PANTAU_SMTP_FROM`. Each attempt is a row in `audit.report_delivery`; the outcome is on
+`audit.report`.
 """
 from __future__ import annotations
 
 import html
+import logging
 import os
 import time
 from dataclasses import dataclass
 from typing import Sequence
 
 from pantau import db
+from pantau.config import SmtpSettings, smtp_conn_ids, smtp_settings
+
+log = logging.getLogger(__name__)
 
 
 class DeliveryError(RuntimeError):
@@ -31,14 +39,25 @@ class DeliveryResult:
 
 
 CONN_IDS = ("pantau_smtp", "smtp_default")
+SENDER_ENV = "PANTAU_SMTP_FROM"
 
 
-def choose_conn_id() -> str:
-    """`pantau_smtp` when defined in the environment, else `smtp_default` (Airflow's default id)."""
-    for cid in CONN_IDS:
-        if os.environ.get(f"AIRFLOW_CONN_{cid.upper()}"):
-            return cid
-    return CONN_IDS[0] if os.environ.get("PANTAU_SMTP_CONN_ID") is None else os.environ["PANTAU_SMTP_CONN_ID"]
+def smtp_connection(conn_id: str | None = None) -> SmtpSettings | None:
+    """The SMTP connection to use (an explicit id, else `PANTAU_SMTP_CONN_ID`, else the first of
+    `pantau_smtp`, `smtp_default` that Airflow knows), or None when none is defined."""
+    return smtp_settings(CONN_IDS, explicit=conn_id)
+
+
+def choose_conn_id() -> str | None:
+    """Id of the SMTP connection `deliver` would use (None: no SMTP connection is defined)."""
+    found = smtp_connection()
+    return found.conn_id if found else None
+
+
+def sender_for(smtp: SmtpSettings, surel: dict) -> str | None:
+    """The connection's `from_email` (the operator's, matching the SMTP account), then the Pemda
+    config's `surel.pengirim`, then env `PANTAU_SMTP_FROM`."""
+    return smtp.from_email or surel.get("pengirim") or os.environ.get(SENDER_ENV) or None
 
 
 def summary_text(row, cfg, n_pd: int, n_packages: int) -> tuple[str, str]:
@@ -89,6 +108,19 @@ def _send_once(conn_id: str, recipients: Sequence[str], subject: str, body: str,
                              from_email=sender, custom_headers={"X-Pantau-Report-Id": os.path.basename(pdf_path)[:-4]})
 
 
+def _no_smtp_connection(url: str | None, report_id: str, to: Sequence[str], conn_id: str | None,
+                        raise_on_failure: bool) -> DeliveryResult:
+    """Recorded as a failed attempt naming the connection ids looked for (a task must fail
+    visibly: the PDF stays registered and a retry after the connection is created sends it)."""
+    ids = smtp_conn_ids(CONN_IDS, explicit=conn_id)
+    error = (f"no SMTP connection defined (looked for {', '.join(ids)} in Airflow Connections / "
+             f"AIRFLOW_CONN_<ID>); report {report_id} not sent")
+    _record_attempt(url, report_id, 1, ids[-1], to, "failed", error)
+    if raise_on_failure:
+        raise DeliveryError(error)
+    return DeliveryResult(report_id, "failed", tuple(to), 1, conn_id, error)
+
+
 def deliver(report_id: str, *, url: str | None = None, recipients: Sequence[str] | None = None,
             conn_id: str | None = None, attempts: int | None = None, pause_s: float | None = None,
             raise_on_failure: bool = True) -> DeliveryResult:
@@ -107,12 +139,17 @@ def deliver(report_id: str, *, url: str | None = None, recipients: Sequence[str]
     cfg = load_pemda_config(row.kd_klpd)
     surel = cfg.get("surel") or {}
     to = tuple(recipients if recipients is not None else surel.get("penerima") or ())
-    conn_id = conn_id or choose_conn_id()
+    smtp = smtp_connection(conn_id)
     if not to:
         with db.transaction(url) as conn, conn.cursor() as cur:
             cur.execute("UPDATE audit.report SET delivery_status = 'not_configured' WHERE report_id = %s",
                         (report_id,))
-        return DeliveryResult(report_id, "not_configured", (), 0, conn_id, "no recipients configured")
+        return DeliveryResult(report_id, "not_configured", (), 0, smtp.conn_id if smtp else conn_id,
+                              "no recipients configured")
+    if smtp is None:
+        return _no_smtp_connection(url, report_id, to, conn_id, raise_on_failure)
+    conn_id = smtp.conn_id
+    log.info("delivering %s to %d recipient(s) via SMTP connection %s", report_id, len(to), smtp.describe())
     pdf = _registered_copy(row.path)
     if registry.sha256_bytes(pdf.read_bytes()) != row.sha256:
         raise DeliveryError(f"{pdf} no longer matches the registered sha256 of {report_id}; not sending")
@@ -122,7 +159,7 @@ def deliver(report_id: str, *, url: str | None = None, recipients: Sequence[str]
     error = None
     for attempt in range(1, tries + 1):
         try:
-            _send_once(conn_id, to, subject, body, str(pdf), surel.get("pengirim"))
+            _send_once(conn_id, to, subject, body, str(pdf), sender_for(smtp, surel))
         except Exception as exc:  # noqa: BLE001 - any SMTP/connection failure is retried and recorded
             error = f"{type(exc).__name__}: {exc}"[:1000]
             _record_attempt(url, report_id, attempt, conn_id, to, "failed", error)

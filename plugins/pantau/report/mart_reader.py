@@ -1,5 +1,5 @@
 """Read one circular's model from the mart (migrations 050–054: metric_run, itkp_component,
-penyerapan, lagging, lagging_package).
+penyerapan, lagging, lagging_package; 085: metric_run_input, the run's input completeness).
 
 The only module that knows mart table shapes; the renderer works on `pantau.report.model`.
 Lineage (fetch ids) is taken from the metric run when the metrics module records it, otherwise
@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from pantau.report.model import Circular, ItkpComponent, LaggingPackage, LaggingPd, PenyerapanPd
+from pantau.report.model import Circular, InputState, ItkpComponent, LaggingPackage, LaggingPd, PenyerapanPd
 
 
 class MetricRunNotFound(LookupError):
@@ -57,6 +57,25 @@ def read_fetch_ids(conn, metric_run_id: int, kd_klpd: str, tahun: int, as_of: da
 
 def _dec(v) -> Decimal | None:
     return None if v is None else Decimal(v)
+
+
+def read_inputs(conn, metric_run_id: int) -> tuple[InputState, ...]:
+    """The run's input record (`mart.metric_run_input`), in the run's dataset order.
+
+    Empty for a run computed before migration 085 (or a database without it): such a run has no
+    record to print, which the caller must not mistake for "all inputs missing"."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT to_regclass('mart.metric_run_input')")
+        if cur.fetchone()[0] is None:
+            return ()
+        cur.execute(
+            """SELECT i.dataset, i.family, i.state, i.attempt_status, i.reason, i.snapshot_date,
+                      i.n_rows_rup_ref, i.n_orphan, i.orphan_share
+               FROM mart.metric_run_input i WHERE i.metric_run_id = %s
+               ORDER BY array_position(ARRAY['sirup', 'spse', 'ekatalog'], i.family), i.family, i.dataset""",
+            (metric_run_id,))
+        return tuple(InputState(ds, fam, st, att, reason, snap, n_ref, n_orph, _dec(share))
+                     for ds, fam, st, att, reason, snap, n_ref, n_orph, share in cur.fetchall())
 
 
 def read_circular_model(conn, kd_klpd: str, tahun: int, metric_run_id: int | None = None, *,
@@ -117,7 +136,7 @@ def read_circular_model(conn, kd_klpd: str, tahun: int, metric_run_id: int | Non
     return Circular(kd_klpd=kd_klpd, tahun=tahun, as_of=run_as_of, tanggal=tanggal or as_of or run_as_of,
                     nomor=nomor, metric_run_id=run_id,
                     fetch_ids=read_fetch_ids(conn, run_id, kd_klpd, tahun, run_as_of),
-                    lagging=lagging, itkp=itkp, penyerapan=peny)
+                    lagging=lagging, itkp=itkp, penyerapan=peny, inputs=read_inputs(conn, run_id))
 
 
 def _with_satker_names(conn, kd_klpd: str, peny: tuple[PenyerapanPd, ...]) -> tuple[PenyerapanPd, ...]:

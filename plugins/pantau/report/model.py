@@ -67,6 +67,31 @@ class PenyerapanPd:
 
 
 @dataclass(frozen=True)
+class InputState:
+    """One dataset the metric run read, with its state then (a row of `mart.metric_run_input`).
+
+    Carried into the model so the circular can name missing or failed data in a caveat and a
+    numbered circular can be refused while an input is incomplete. Timestamps stay out on
+    purpose: a retried attempt must not change the report id when nothing printed changes.
+    """
+
+    dataset: str
+    family: str
+    state: str                       # loaded | stale | failed | endpoint_not_available | running | missing
+    attempt_status: str | None = None
+    reason: str | None = None
+    snapshot_date: date | None = None
+    n_rows_rup_ref: int | None = None
+    n_orphan: int | None = None
+    orphan_share: Decimal | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Only a current successful load counts; stale data (latest attempt failed) does not."""
+        return self.state == "loaded"
+
+
+@dataclass(frozen=True)
 class Circular:
     """Everything one circular states. `nomor=None` means a draft (NOMOR ……… and DRAF)."""
 
@@ -80,6 +105,12 @@ class Circular:
     lagging: tuple[LaggingPd, ...] = ()
     itkp: tuple[ItkpComponent, ...] = ()
     penyerapan: tuple[PenyerapanPd, ...] = ()
+    inputs: tuple[InputState, ...] = ()   # empty = run predates the input record (migration 085)
+
+    @property
+    def incomplete_inputs(self) -> tuple[InputState, ...]:
+        """Inputs not currently loaded, in the run's dataset order."""
+        return tuple(i for i in self.inputs if not i.complete)
 
     @property
     def is_draft(self) -> bool:

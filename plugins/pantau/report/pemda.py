@@ -7,12 +7,16 @@ reach attributes or run logic, so even a careless config edit cannot execute any
 from __future__ import annotations
 
 import copy
+import re
 import string
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from pantau.config import CONFIG_DIR
+
+if TYPE_CHECKING:
+    from pantau.report.model import InputState
 
 JENIS_LABEL = {"provinsi": "Provinsi", "kabupaten": "Kabupaten", "kota": "Kota"}
 PERIKSA = "Periksa status paket bersama UKPBJ"
@@ -59,6 +63,15 @@ def validate_config(cfg: Mapping[str, Any]) -> None:
         raise PemdaConfigError(f"pemda.jenis must be one of {sorted(JENIS_LABEL)}")
     if cfg.get("kertas", {}).get("ukuran", "A4") not in ("A4", "F4"):
         raise PemdaConfigError("kertas.ukuran must be A4 or F4")
+    catatan = cfg.get("catatan_data") or {}
+    try:
+        ambang = float(catatan.get("ambang_orphan", 0.20))
+    except (TypeError, ValueError):
+        ambang = -1.0
+    if not 0 <= ambang <= 1:
+        raise PemdaConfigError("catatan_data.ambang_orphan must be a share between 0 and 1 (e.g. 0.20)")
+    if not isinstance(catatan.get("terima_tidak_tersedia") or [], list):
+        raise PemdaConfigError("catatan_data.terima_tidak_tersedia must be a list of dataset names")
     unconfirmed(cfg)
 
 
@@ -161,3 +174,135 @@ def deadline(cfg: Mapping[str, Any], rule: str, tahun: int) -> date | None:
         return None
     month, day = (int(p) for p in str(spec).split("-"))
     return date(tahun, month, day)
+
+
+# ---------------------------------------------------------------------------------------------
+# input completeness (mart.metric_run_input): the caveat paragraph and the numbered-circular guard
+class IncompleteInputsError(ValueError):
+    """A numbered circular was asked for while a metric input is not currently loaded."""
+
+
+STATE_FALLBACK = {
+    "failed": "gagal dimuat — ${alasan}",
+    "endpoint_not_available": "tidak tersedia di sumber (404)",
+    "missing": "belum pernah dimuat",
+    "running": "sedang dimuat dan belum selesai",
+    "stale": "memakai data per ${tanggal_data}; percobaan pemuatan terakhir: ${keadaan_terakhir}",
+}
+
+
+def _catatan(cfg: Mapping[str, Any]) -> Mapping[str, Any]:
+    return cfg.get("catatan_data") or {}
+
+
+_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
+
+
+def short_reason(text: str | None, limit: int = 120) -> str:
+    """First line of a failure reason, whitespace collapsed, URLs replaced, cut at `limit`
+    characters: the letter names the cause, the full text stays in audit.partition_run. URLs go
+    because ISB keys live in the URL path, and a circular is sent far beyond the bureau."""
+    first = " ".join(((text or "").strip().splitlines() or [""])[0].split())
+    first = _URL.sub("(alamat sumber)", first)
+    if not first:
+        return "alasan tidak tercatat"
+    return first if len(first) <= limit else first[:limit - 1].rstrip() + "…"
+
+
+def dataset_label(cfg: Mapping[str, Any], dataset: str) -> str:
+    """Human name of a dataset; an unknown dataset keeps its technical name (never dropped)."""
+    return str((_catatan(cfg).get("dataset") or {}).get(dataset) or dataset)
+
+
+def family_label(cfg: Mapping[str, Any], family: str) -> str:
+    return str((_catatan(cfg).get("keluarga") or {}).get(family) or family)
+
+
+def _join_id(items: list[str]) -> str:
+    """`a`, `a dan b`, `a, b dan c` (Indonesian list)."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " dan " + items[-1]
+
+
+def indicator_labels(cfg: Mapping[str, Any], dataset: str) -> str:
+    """The indicators a dataset feeds (pantau.metrics.inputs), in the Pemda's wording."""
+    from pantau.metrics.inputs import METRIC_INPUTS
+
+    names = (_catatan(cfg).get("indikator") or {})
+    return _join_id([str(names.get(k) or k) for k in METRIC_INPUTS.get(dataset, ())]) or "indikator terkait"
+
+
+def state_text(cfg: Mapping[str, Any], state: str, *, reason: str | None = None,
+               snapshot_date: date | None = None, attempt_status: str | None = None) -> str:
+    """`gagal dimuat — <alasan singkat>`, `tidak tersedia di sumber (404)`, … for one input."""
+    from pantau.report.formats import tanggal
+
+    words = {**STATE_FALLBACK, **(_catatan(cfg).get("keadaan") or {})}
+    limit = int(_catatan(cfg).get("panjang_alasan", 120))
+    last = ""
+    if state == "stale":
+        last = state_text(cfg, attempt_status or "failed", reason=reason)
+    return substitute(str(words.get(state, state)), {
+        "alasan": short_reason(reason, limit), "tanggal_data": tanggal(snapshot_date), "keadaan_terakhir": last})
+
+
+def _accepted(cfg: Mapping[str, Any], inp: InputState) -> bool:
+    """A 404 the Pemda has accepted (`terima_tidak_tersedia`) does not block a numbered circular:
+    some LKPP sources simply do not publish a dataset. It is still named in the caveat."""
+    accepted = set(_catatan(cfg).get("terima_tidak_tersedia") or [])
+    unavailable = inp.state == "endpoint_not_available" or (
+        inp.state == "stale" and inp.attempt_status == "endpoint_not_available")
+    return unavailable and inp.dataset in accepted
+
+
+def _orphan_threshold(cfg: Mapping[str, Any]) -> float:
+    return float(_catatan(cfg).get("ambang_orphan", 0.20))
+
+
+def input_caveat(cfg: Mapping[str, Any], inputs: tuple[InputState, ...], *, tahun: int) -> dict[str, Any] | None:
+    """The caveat section of the letter (`bagian` shape), or None when every input is loaded and
+    no orphan share is above the threshold. `cfg` is the resolved config (placeholders filled)."""
+    from pantau.report.formats import angka, persen
+
+    cat = _catatan(cfg)
+    items = [substitute(str(cat.get("butir", "${dataset}: ${keadaan}; memengaruhi ${indikator}.")), {
+        "dataset": dataset_label(cfg, i.dataset), "indikator": indicator_labels(cfg, i.dataset),
+        "keadaan": state_text(cfg, i.state, reason=i.reason, snapshot_date=i.snapshot_date,
+                              attempt_status=i.attempt_status)})
+        for i in inputs if not i.complete]
+    limit = _orphan_threshold(cfg)
+    items += [substitute(str(cat.get("orphan", "${persen} paket ${dataset} merujuk kode RUP yang tidak "
+                                             "terdapat pada RUP Tahun Anggaran ${tahun}.")), {
+        "persen": persen(i.orphan_share * 100, 1), "dataset": dataset_label(cfg, i.dataset),
+        "indikator": indicator_labels(cfg, i.dataset), "tahun": str(tahun),
+        "n_orphan": angka(i.n_orphan), "n_paket": angka(i.n_rows_rup_ref)})
+        for i in inputs if i.orphan_share is not None and float(i.orphan_share) > limit]
+    if not items:
+        return None
+    return {"judul": str(cat.get("judul", "Catatan Kelengkapan Data")),
+            "paragraf": [str(cat.get("pengantar", ""))] if cat.get("pengantar") else [],
+            "butir": [{"num": f"{chr(ord('a') + k % 26)}.", "text": t} for k, t in enumerate(items)],
+            "paragraf_akhir": [str(cat["penutup"])] if cat.get("penutup") else []}
+
+
+def check_inputs_complete(cfg: Mapping[str, Any], kd_klpd: str, nomor: str | None,
+                          inputs: tuple[InputState, ...], metric_run_id: int | None = None) -> None:
+    """A numbered circular must rest on complete inputs; a draft may not (it carries the caveat).
+
+    Same style as `check_official`: refused before rendering, naming each incomplete family and
+    dataset with its state, so the operator knows which partitions to reload."""
+    blocking = [i for i in inputs if not i.complete and not _accepted(cfg, i)]
+    if not nomor or not blocking:
+        return
+    by_family: dict[str, list[str]] = {}
+    for i in blocking:
+        text = state_text(cfg, i.state, reason=i.reason, snapshot_date=i.snapshot_date,
+                          attempt_status=i.attempt_status)
+        by_family.setdefault(i.family, []).append(f"{dataset_label(cfg, i.dataset)} [{i.dataset}]: {text}")
+    detail = "; ".join(f"keluarga {family_label(cfg, fam)}: {', '.join(items)}" for fam, items in by_family.items())
+    run = f" (metric_run_id {metric_run_id})" if metric_run_id is not None else ""
+    raise IncompleteInputsError(
+        f"Surat Edaran bernomor {nomor} untuk {kd_klpd} tidak diterbitkan: data masukan metrik{run} belum "
+        f"lengkap — {detail}. Muat ulang partisi tersebut lalu hitung ulang metrik, atau terbitkan sebagai "
+        "DRAF tanpa nomor (DRAF memuat catatan kelengkapan data).")

@@ -1,28 +1,33 @@
 """Model → HTML (Jinja, autoescaped) → PDF (WeasyPrint, in a memory-limited child process).
 
 HTML building is pure and cheap; PDF layout is the expensive, memory-hungry part and WeasyPrint
-never returns memory to the OS, so it always runs in a spawned worker whose address space is
-capped with `resource.setrlimit` and which is recycled after a few documents.
+never returns memory to the OS, so it always runs in a worker subprocess
+(`python -m pantau.report.render_worker`, see there why not multiprocessing) whose address space
+is capped with `resource.setrlimit` and which is recycled after a few documents.
 """
 from __future__ import annotations
 
 import gc
 import hashlib
-import multiprocessing
 import os
+import queue
 import re
+import threading
 import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from pantau.config import TEMPLATES_DIR
 from pantau.report import formats as fmt
 from pantau.report.chart import hbar_chart
 from pantau.report.model import Circular, LaggingPd, canonical_json
 from pantau.report.pemda import (deadline, nama_pemda, placeholders, resolve_action, resolve_texts)
+from pantau.report.render_worker import WorkerProcess
 
 TEMPLATE = "circular/surat_edaran.html.j2"
 CSS_TEMPLATE = "circular/style.css.j2"
@@ -176,6 +181,12 @@ def build_context(model: Circular, cfg: Mapping[str, Any], report_id: str) -> di
          "paragraf_akhir": [isi.get("isi_penutup_daftar", "")]},
         {"judul": "Penutup", "paragraf": isi.get("penutup", [])},
     ]
+    # Missing/failed inputs or a high orphan share: say so in the letter, before the closing.
+    from pantau.report.pemda import input_caveat
+
+    caveat = input_caveat(c, model.inputs, tahun=model.tahun)
+    if caveat:
+        bagian.insert(len(bagian) - 1, caveat)
     for b in bagian:
         b.setdefault("butir", [])
         b.setdefault("paragraf_akhir", [])
@@ -304,66 +315,166 @@ def render_pdf_here(model: Circular, cfg: Mapping[str, Any], report_id: str) -> 
 
 
 def _limit_memory(mem_limit_mb: int) -> None:
-    """Worker initializer: cap the address space so a pathological document fails, not the host."""
-    import resource
+    """Cap this process's address space so a pathological document fails, not the host. The
+    render worker applies the same cap (`render_worker._set_address_space_cap`) first thing at
+    start, before this module or WeasyPrint is imported, so the cap covers all of its memory."""
+    from pantau.report.render_worker import _set_address_space_cap
 
-    if mem_limit_mb > 0:
-        limit = mem_limit_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    try:
-        import weasyprint  # noqa: F401  (import once per worker, not per document)
-    except BaseException:  # noqa: BLE001 - MemoryError/OSError under the cap: the job reports it
-        pass               # as a RenderError; a failing initializer would make the pool respawn forever
+    _set_address_space_cap(mem_limit_mb)
 
 
-def _job(args: tuple[Circular, dict, str]) -> RenderedPdf:
+def _job(args: tuple[Circular, dict, str], mem_limit_mb: int = 0) -> RenderedPdf:
+    """One document inside the worker; every failure becomes a RenderError naming the report."""
     model, cfg, report_id = args
+    limit = f" of {mem_limit_mb} MiB" if mem_limit_mb > 0 else ""
     try:
         return render_pdf_here(model, cfg, report_id)
     except MemoryError as exc:
-        raise RenderError(f"{report_id}: memory limit reached while rendering") from exc
+        raise RenderError(f"{report_id}: memory limit{limit} reached while rendering") from exc
     except Exception as exc:  # noqa: BLE001 - the process boundary: report, never hang the pool
         raise RenderError(f"{report_id}: {type(exc).__name__}: {exc}") from exc
 
 
-class RenderPool:
-    """Spawned workers with a memory cap, recycled every `tasks_per_child` documents.
+Job = tuple[Circular, Mapping[str, Any], str]
 
-    `spawn` (not fork): a clean interpreter, no inherited DB connections or Airflow state.
+
+class RenderPool:
+    """N long-lived `python -m pantau.report.render_worker` children, each memory-capped and
+    recycled every `tasks_per_child` documents; threads in this process feed them.
+
+    Plain subprocesses, not multiprocessing: they start the same way under Airflow's LocalExecutor
+    (no re-run of the `airflow` entry point), inside a daemonic Celery prefork worker, under
+    `dag.test()` and in the CLI. `timeout_s` applies per document: the child is killed (WeasyPrint
+    cannot be interrupted) and that document raises RenderError; a dead child is replaced.
     """
 
     def __init__(self, processes: int = 1, *, mem_limit_mb: int = DEFAULT_MEM_LIMIT_MB,
-                 tasks_per_child: int = 20, timeout_s: int = DEFAULT_TIMEOUT_S) -> None:
-        ctx = multiprocessing.get_context("spawn")
+                 tasks_per_child: int = 20, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        if processes < 1:
+            raise ValueError(f"RenderPool needs at least one process, got {processes}")
+        self.processes = processes
+        self.mem_limit_mb = mem_limit_mb
+        self.tasks_per_child = max(1, tasks_per_child)
         self.timeout_s = timeout_s
-        self._pool = ctx.Pool(processes, initializer=_limit_memory, initargs=(mem_limit_mb,),
-                              maxtasksperchild=tasks_per_child)
+        self._closed = False
+        self._lock = threading.Lock()
+        self._live: set[WorkerProcess] = set()
+        self._idle: queue.Queue[WorkerProcess | None] = queue.Queue()
+        self._executor: ThreadPoolExecutor | None = None
+        for _ in range(processes):          # start now: WeasyPrint loads while the caller prepares
+            self._idle.put(self._spawn())
+
+    @property
+    def worker_pids(self) -> list[int]:
+        """Pids of the live render children (for logs and tests)."""
+        with self._lock:
+            return sorted(w.pid for w in self._live if w.alive())
+
+    def _spawn(self) -> WorkerProcess:
+        worker = WorkerProcess(self.mem_limit_mb)
+        with self._lock:
+            self._live.add(worker)
+        return worker
+
+    def _retire(self, worker: WorkerProcess, *, kill: bool) -> None:
+        worker.kill() if kill else worker.stop()
+        with self._lock:
+            self._live.discard(worker)
+
+    def _run(self, job: Job) -> RenderedPdf:
+        """Borrow a worker, render, give it back (recycled or replaced as needed)."""
+        model, cfg, report_id = job
+        worker = self._idle.get()
+        try:
+            if self._closed:
+                raise RenderError(f"{report_id}: render pool is closed")
+            if worker is None or not worker.alive():
+                if worker is not None:
+                    self._retire(worker, kill=True)
+                worker = self._spawn()
+            try:
+                result = worker.render((model, dict(cfg), report_id), self.timeout_s)
+            except RenderError:
+                self._retire(worker, kill=True)   # after a failure the child's state is suspect
+                worker = None
+                raise
+            if worker.jobs_done >= self.tasks_per_child:
+                self._retire(worker, kill=False)  # WeasyPrint never gives memory back: recycle
+                # one-document-per-child pools (render_pdf) would only kill an unused child
+                worker = self._spawn() if self.tasks_per_child > 1 and not self._closed else None
+            return result
+        finally:
+            self._idle.put(worker)
 
     def render(self, model: Circular, cfg: Mapping[str, Any], report_id: str) -> RenderedPdf:
-        return self.map([(model, cfg, report_id)])[0]
+        return self._run((model, cfg, report_id))
 
-    def map(self, jobs: list[tuple[Circular, dict, str]]) -> list[RenderedPdf]:
-        """Render many; a timeout terminates the workers (WeasyPrint cannot be interrupted)."""
-        import multiprocessing as mp
+    def _pool_executor(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self.processes, thread_name_prefix="render-feed")
+            return self._executor
 
-        result = self._pool.map_async(_job, [(m, dict(c), r) for m, c, r in jobs], chunksize=1)
+    def map(self, jobs: Iterable[Job]) -> list[RenderedPdf]:
+        """Render many, results in order; the first failure is raised (the rest are cancelled)."""
+        jobs = list(jobs)
+        if self.processes == 1 or len(jobs) <= 1:
+            return [self._run(j) for j in jobs]
+        futures = [self._pool_executor().submit(self._run, j) for j in jobs]
         try:
-            return result.get(self.timeout_s * max(1, len(jobs)))
-        except mp.TimeoutError as exc:
-            self._pool.terminate()
-            raise RenderError(f"render timed out after {self.timeout_s}s per document") from exc
+            return [f.result() for f in futures]
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
 
-    def imap(self, jobs: Iterable[tuple[Circular, dict, str]]):
-        """Results in order as they finish (for the bench and batch DAG tasks)."""
-        return self._pool.imap(_job, ((m, dict(c), r) for m, c, r in jobs), chunksize=1)
+    def imap(self, jobs: Iterable[Job]) -> Iterator[RenderedPdf]:
+        """Results in order as they finish (for the bench and batch DAG tasks); at most two
+        documents per worker are queued ahead, so a long job list is not pickled up front."""
+        if self.processes == 1:
+            for j in jobs:
+                yield self._run(j)
+            return
+        pending: deque[Future] = deque()
+        executor = self._pool_executor()
+        try:
+            for j in jobs:
+                pending.append(executor.submit(self._run, j))
+                if len(pending) >= 2 * self.processes:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for f in pending:
+                f.cancel()
 
     def close(self) -> None:
-        self._pool.close()
-        self._pool.join()
+        """Finish queued documents, then let every child exit."""
+        self._shutdown(kill=False)
 
     def terminate(self) -> None:
-        self._pool.terminate()
-        self._pool.join()
+        """Kill every child now; documents in flight raise RenderError."""
+        self._shutdown(kill=True)
+
+    def _shutdown(self, *, kill: bool) -> None:
+        self._closed = True
+        with self._lock:
+            executor, self._executor = self._executor, None
+            live = list(self._live)
+        if kill:
+            for w in live:
+                w.kill()
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=kill)
+        for _ in range(self.processes):      # every slot back: nothing is rendering any more
+            worker = self._idle.get()
+            if worker is not None:
+                self._retire(worker, kill=kill)
+            self._idle.put(None)
+        with self._lock:
+            leftovers, self._live = list(self._live), set()
+        for w in leftovers:
+            w.kill()
 
     def __enter__(self) -> "RenderPool":
         return self
@@ -376,7 +487,7 @@ class RenderPool:
 
 
 def render_pdf(model: Circular, cfg: Mapping[str, Any], report_id: str, *,
-               mem_limit_mb: int = DEFAULT_MEM_LIMIT_MB, timeout_s: int = DEFAULT_TIMEOUT_S) -> RenderedPdf:
+               mem_limit_mb: int = DEFAULT_MEM_LIMIT_MB, timeout_s: float = DEFAULT_TIMEOUT_S) -> RenderedPdf:
     """One PDF in a fresh memory-limited child process."""
     with RenderPool(1, mem_limit_mb=mem_limit_mb, timeout_s=timeout_s, tasks_per_child=1) as pool:
         return pool.render(model, cfg, report_id)

@@ -52,6 +52,22 @@ delivered-not-closed order (v6 or v5), and the KLPD-wide ratio (Σ selesai / Σ 
 case); penyerapan-lagging PDs have paid_pct < 0.20, every other PD with pagu > 0 has ≥ 0.30;
 e-kontrak-lagging PDs have ≥ 3 missing contracts, every other PD none. `violations` lists any
 breach (empty for the default province; tests assert it).
+
+Real-feed quirks (issue 14; gen_quirks.py, on by default, ``generate(quirks=False)`` = clean feeds)
+----------------------------------------------------------------------------------------------
+Orphan kd_rup, every non-tender BAPBAST payment twice (``_event_date`` 09-01/09-02), pencatatan
+realisasi once per ``kd_rup_paket``, e-kontrak near-duplicates differing in ``jabatan_wakil_penyedia``,
+budget lines repeated with another pagu, and ``Province.unavailable`` (INAPROC paths that 404).
+The figures above are computed from the rows **a correct load keeps** (`gen_quirks.effective_rows`):
+copies collapsed to one fact, same-key rows that differ left out (quarantined), repeated budget
+lines kept — so a quirk never adds to `paid` and never changes which PDs lag.
+``ground_truth["partitions"][dataset][kd_klpd]`` counts, from the rows as emitted: ``n_rows``,
+``n_collapsible_copies`` (+ keys), ``same_key_different`` (key, n_rows, differing fields),
+``n_expected_loaded`` (= n_rows − copies − same-key-different rows), ``n_orphan_rows`` /
+``orphan_kd_rup`` / ``orphan_keys`` (kd_rup not in the instansi's announced RUP), and for
+rup_paket_anggaran_penyedia ``repeated_lines``, ``pagu_total`` and ``pagu_by_kd_rup`` (of the kd_rup
+with repeated lines). ``ground_truth["planted"][kd_klpd]`` says what was planted (orphan kinds
+``tahun_lain``/``salah_ketik``); ``ground_truth["quirks"]`` the settings.
 """
 from __future__ import annotations
 
@@ -63,9 +79,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from . import gen_quirks as Q
 from . import gen_util as U
 from . import names as N
 from .gen_pd import KlpdCtx, PdGen, Satker, empty_rows
+from .gen_quirks import Quirks
+
+__all__ = ["DATASETS", "THRESHOLDS", "KlpdSpec", "Province", "Quirks", "generate", "national_klpds",
+           "measure_klpd", "to_inaproc_v1", "default_klpds"]
 
 DATASETS: tuple[str, ...] = (
     "rup_master_satker", "rup_struktur_anggaran", "rup_paket_penyedia", "rup_paket_swakelola",
@@ -193,6 +214,9 @@ class Province:
     satkers: list[dict]
     datasets: dict[str, list[dict]]
     ground_truth: dict
+    # Datasets whose endpoint answers 404, per source system (the simulator honours it): by default
+    # the INAPROC v1 paths that 404 in reality, so routing must fall back to ISB for them.
+    unavailable: dict[str, list[str]] = field(default_factory=lambda: {"inaproc_v1": [], "isb": []})
     _index: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -259,9 +283,15 @@ def dumps(obj) -> bytes:
 
 # ====================================================================================== generation
 def generate(seed: int = 2025, scale: float = 1.0, tahun: int = 2025,
-             klpds: list[KlpdSpec] | None = None) -> Province:
-    """Generate every dataset for `klpds` (default: D197 + BUMD B201), deterministic for `seed`."""
+             klpds: list[KlpdSpec] | None = None, quirks: Quirks | bool = True) -> Province:
+    """Generate every dataset for `klpds` (default: D197 + BUMD B201), deterministic for `seed`.
+
+    `quirks` (default on): the real-feed defects of gen_quirks, recorded in
+    ``ground_truth["partitions"]`` / ``["planted"]``; ``quirks=False`` gives the clean feeds, byte for
+    byte those of the generator before quirks existed.
+    """
     specs = list(klpds) if klpds is not None else default_klpds()
+    qk = Quirks.of(quirks)
     id_rng = random.Random(f"{seed}:ids")
     ids = {
         "rup_penyedia": U.Seq(id_rng, 53_600_000, 9), "rup_swakelola": U.Seq(id_rng, 38_470_000, 9),
@@ -275,18 +305,24 @@ def generate(seed: int = 2025, scale: float = 1.0, tahun: int = 2025,
     datasets = empty_rows(DATASETS)
     satkers: list[dict] = []
     gt = {"seed": seed, "scale": scale, "tahun": tahun, "snapshot_date": f"{tahun}-10-03",
-          "thresholds": THRESHOLDS, "klpd": {}}
+          "thresholds": THRESHOLDS, "klpd": {}, "quirks": qk.as_dict(), "unavailable": qk.unavailable,
+          "planted": {}, "partitions": {name: {} for name in DATASETS}}
     for spec in specs:
         if spec.jenis_klpd == "BUMD" and spec.host_kd_klpd:
             continue
         bumds = [b for b in specs if b.host_kd_klpd == spec.kd_klpd]
-        rows, sats, truth = _gen_pemda(spec, bumds, seed, scale, tahun, ids)
+        rows, sats, truth, planted = _gen_pemda(spec, bumds, seed, scale, tahun, ids, qk)
         for name in DATASETS:
             datasets[name].extend(rows[name])
         satkers.extend(sats)
         if truth is not None:
             gt["klpd"][spec.kd_klpd] = truth
-    return Province(seed, scale, tahun, specs, satkers, datasets, gt)
+        if planted is not None:
+            gt["planted"][spec.kd_klpd] = planted
+        for kd in [spec.kd_klpd] + [b.kd_klpd for b in bumds]:
+            for name, part in Q.measure_partitions(rows, kd, tahun).items():
+                gt["partitions"][name][kd] = part
+    return Province(seed, scale, tahun, specs, satkers, datasets, gt, unavailable=qk.unavailable)
 
 
 def _ctx(spec: KlpdSpec, tahun: int, ids: dict, penyedia: list, lpse_of: KlpdSpec | None = None) -> KlpdCtx:
@@ -311,7 +347,7 @@ def _satkers(spec: KlpdSpec, ids: dict, rng: random.Random) -> list[Satker]:
 
 
 def _gen_pemda(spec: KlpdSpec, bumds: list[KlpdSpec], seed: int, scale: float, tahun: int,
-               ids: dict) -> tuple[dict, list[dict], dict | None]:
+               ids: dict, quirks: Quirks) -> tuple[dict, list[dict], dict | None, dict | None]:
     rng = random.Random(f"{seed}:{spec.kd_klpd}")
     n_total = BASE_PACKAGES * spec.size * scale
     penyedia = [U.company(rng, ids["penyedia"].next()) for _ in range(max(20, min(600, int(n_total / 25))))]
@@ -344,8 +380,15 @@ def _gen_pemda(spec: KlpdSpec, bumds: list[KlpdSpec], seed: int, scale: float, t
     _bela(rows, sats, ctx, rng)
     for b in bumds:
         planted.setdefault("bumd_kd_tender", []).extend(_bumd(rows, b, spec, seed, scale, tahun, ids, penyedia))
+    quirk_record = None
+    if quirks != Quirks.off():
+        # own random stream: planting never shifts the clean rows of this or any other Pemda
+        done = Q.plant_quirks(rows, spec.kd_klpd, quirks, random.Random(f"{seed}:{spec.kd_klpd}:quirks"),
+                              {s.kd_satker_str for s in sats if "ekontrak" in s.roles})
+        quirk_record = {"orphans": done.orphans, "orphan_kind": done.orphan_kind,
+                        "same_key_different": done.same_key_different, "repeated_budget_lines": done.repeated_lines}
     truth = _truth(rows, spec, sats, planted, violations) if spec.plant else None
-    return rows, [s.as_dict() for s in sats], truth
+    return rows, [s.as_dict() for s in sats], truth, quirk_record
 
 
 def _pd_problems(rows: dict, kd_klpd: str, sat: Satker) -> list[str]:
@@ -467,7 +510,10 @@ def measure_klpd(rows: dict[str, list[dict]], kd_klpd: str, sirup_to_str: dict[i
                       "selesai": {}, "kontrak": set()}
         return acc[k]
 
-    mine = lambda name: (r for r in rows.get(name, ()) if r.get("kd_klpd") == kd_klpd)  # noqa: E731
+    def mine(name: str) -> list[dict]:
+        # what a correct load keeps: copies collapsed, same-key rows that differ quarantined
+        return Q.effective_rows(name, [r for r in rows.get(name, ()) if r.get("kd_klpd") == kd_klpd])
+
     for name in ("rup_paket_penyedia", "rup_paket_swakelola"):
         for r in mine(name):
             if r["status_aktif_rup"] is True and r["status_delete_rup"] is False and \
@@ -606,9 +652,9 @@ def _unpaid(rows: dict, kd_klpd: str, s: Satker) -> list[dict]:
         paid = {r[key] for r in rows[f"spse_{sumber}_ekontrak_bapbast"]
                 if r["kd_klpd"] == kd_klpd and r["kd_satker_str"] == s.kd_satker_str}
         seen = set()
-        for r in rows[f"spse_{sumber}_ekontrak_kontrak"]:
-            if r["kd_klpd"] == kd_klpd and r["kd_satker_str"] == s.kd_satker_str and r[key] not in paid \
-                    and r[key] not in seen:
+        name = f"spse_{sumber}_ekontrak_kontrak"
+        for r in Q.effective_rows(name, [r for r in rows[name] if r["kd_klpd"] == kd_klpd]):
+            if r["kd_satker_str"] == s.kd_satker_str and r[key] not in paid and r[key] not in seen:
                 seen.add(r[key])
                 out.append({"sumber": sumber, "kd_paket_spse": r[key], "nama_paket": r["nama_paket"],
                             "nilai_kontrak": r["nilai_kontrak"]})

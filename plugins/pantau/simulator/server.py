@@ -8,6 +8,12 @@ generator's `Province`) or a plain `{dataset: rows}` mapping — so it does not 
 are made. Faults are injected through a control API (`/_control/faults`) so a test can script
 "500 twice, then OK" against the very code paths production uses.
 
+Endpoints that the real APIs do not serve (INAPROC v1 answered 404 for struktur anggaran PD,
+non-tender e-kontrak and toko daring, issue 14) are declared with `unavailable=` or by the
+provider itself: `provider.unavailable = {"inaproc_v1": [dataset, ...], "isb": [dataset, ...]}`
+(dataset names, ISB names or INAPROC v1 paths; default empty). Those answer 404 every time, in the
+real envelope shape (INAPROC) or as an nginx page (ISB).
+
 Run standalone for `make demo`: `python -m pantau.simulator.server --port 8765`.
 """
 from __future__ import annotations
@@ -24,7 +30,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Mapping, Protocol, Sequence
+from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 from urllib.parse import parse_qs, urlsplit
 
 log = logging.getLogger(__name__)
@@ -44,8 +50,15 @@ FAULT_KINDS = frozenset({"status", "rate_limit", "timeout", "malformed_json", "h
 
 
 class RowProvider(Protocol):
+    """What the simulator serves. Optional: `inaproc_rows(...)` (native v1 shapes) and
+    `unavailable: Mapping[str, Iterable[str]]` — `{"inaproc_v1": [...], "isb": [...]}` of datasets
+    that answer 404 on that API (the generator's `Province` declares the real ones)."""
+
     def rows_for(self, dataset: str, kd_klpd: str | None = None, kd_lpse: int | None = None,
                  tahun: int | None = None) -> Sequence[dict]: ...
+
+
+API_SYSTEMS = ("inaproc_v1", "isb")
 
 
 class DictProvider:
@@ -123,6 +136,7 @@ class _State:
         self.token = token
         self.isb_keys = dict(isb_keys or {})
         self.inaproc_shape = inaproc_shape
+        self.unavailable: dict[str, set[str]] = {system: set() for system in API_SYSTEMS}
         self.faults: list[dict[str, Any]] = []
         self.requests: collections.deque[dict[str, Any]] = collections.deque(maxlen=10_000)  # bounded: demo runs long
         self.version = 0
@@ -183,6 +197,36 @@ class _State:
         """The key the simulated ISB accepts for (dataset, instansi): configured or derived."""
         return (self.isb_keys.get((dataset, str(instansi))) or self.isb_keys.get(dataset)
                 or str(uuid.uuid5(uuid.NAMESPACE_URL, f"pantau-sim/{dataset}/{instansi}")))
+
+    # -- endpoints that do not exist --------------------------------------------------------
+    def dataset_of(self, name: str) -> str | None:
+        """Our dataset name for a dataset name, ISB name or INAPROC v1 path (with or without /api)."""
+        if name in self.routes:
+            return name
+        route = self.by_isb.get(name) or self.by_path.get(name) or self.by_path.get(name.removeprefix("/api"))
+        return route.dataset if route else None
+
+    def set_unavailable(self, unavailable: Mapping[str, Iterable[str]] | None) -> None:
+        """Declare datasets that answer 404 on an API; unknown names are an error, not a no-op."""
+        parsed: dict[str, set[str]] = {system: set() for system in API_SYSTEMS}
+        for system, names in (unavailable or {}).items():
+            if system not in parsed:
+                raise ValueError(f"unavailable: unknown API {system!r}; known: {list(API_SYSTEMS)}")
+            for name in names:
+                dataset = self.dataset_of(str(name))
+                if dataset is None:
+                    raise ValueError(f"unavailable[{system!r}]: unknown dataset/path {name!r}")
+                parsed[system].add(dataset)
+        with self.lock:
+            self.unavailable = parsed
+
+    def is_unavailable(self, system: str, dataset: str) -> bool:
+        """Declared by `start_simulator(unavailable=...)` or by the provider's own `unavailable`."""
+        with self.lock:
+            if dataset in self.unavailable.get(system, ()):
+                return True
+            declared = getattr(self.provider, "unavailable", None) or {}
+        return any(self.dataset_of(str(n)) == dataset for n in (declared.get(system) or ()))
 
     # -- faults -----------------------------------------------------------------------------
     def add_fault(self, spec: Mapping[str, Any]) -> dict[str, Any]:
@@ -246,6 +290,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, status: int, body: bytes, ctype: str = "application/json", headers: Mapping[str, str] | None = None,
               *, content_length: int | None = None, close: bool = False) -> None:
         self._status = status
+        entry = getattr(self, "_entry", None)
+        if entry is not None:  # before the bytes leave: a client may read the log right after
+            entry["status"] = status
         try:
             self.send_response(status)
             self.send_header("Content-Type", ctype)
@@ -293,6 +340,7 @@ class _Handler(BaseHTTPRequestHandler):
             "authorization_present": "Authorization" in self.headers,  # never the value
             "status": None, "request_id": self._request_id, "at": time.time(),
         }
+        self._entry = entry if not path.startswith("/_control/") else None
         if not path.startswith("/_control/"):
             with st.lock:  # logged on arrival, so a request the client abandoned is still seen
                 st.requests.append(entry)
@@ -406,6 +454,9 @@ class _Handler(BaseHTTPRequestHandler):
         route = st.by_isb.get(name)
         if route is None or len(values) != len(route.isb_param_order):
             return self._send(200, f"URL-NOT-DEFINED: {path}".encode(), "text/plain")
+        if st.is_unavailable("isb", route.dataset):
+            page = NGINX_PAGE.format(code=404, reason=_ERROR_CODES[404])
+            return self._send(404, page.encode(), "text/html")
         params = dict(zip(route.isb_param_order, values))
         instansi = params.get("kd_lpse") or params.get("kd_klpd") or ""
         if key != st.isb_key(route.dataset, instansi):
@@ -432,8 +483,8 @@ class _Handler(BaseHTTPRequestHandler):
         legacy = path.startswith("/api/legacy/")
         api_path = "/v1/" + path[len("/api/legacy/"):] if legacy else path[len("/api"):]
         route = st.by_path.get(api_path)
-        if route is None:
-            return self._envelope_error(404, f"endpoint tidak ditemukan: {path}")
+        if route is None or (not legacy and st.is_unavailable("inaproc_v1", route.dataset)):
+            return self._envelope_error(404, f"endpoint tidak ditemukan / endpoint not found: {path}")
         q = {k: v[-1] for k, v in query.items()}
         kode_klpd = q.get("kode_klpd")
         try:
@@ -526,6 +577,12 @@ class SimulatorHandle:
             for name, r in self._state.routes.items()
         }
 
+    # endpoints that answer 404
+    def set_unavailable(self, unavailable: Mapping[str, Iterable[str]] | None) -> None:
+        """`{"inaproc_v1": [...], "isb": [...]}`: these answer 404 from now on (replaces the last call;
+        the provider's own `unavailable` still applies)."""
+        self._state.set_unavailable(unavailable)
+
     # faults and log
     def add_fault(self, kind: str, match: str = "", times: int | None = 1, **extra: Any) -> None:
         self._state.add_fault({"kind": kind, "match": match, "times": times, **extra})
@@ -564,6 +621,7 @@ def start_simulator(
     routes: Mapping[str, Route] | None = None,
     inaproc_shape: Callable[[str, list], Sequence[dict]] | None = None,
     body_cache_mb: int = 64,
+    unavailable: Mapping[str, Iterable[str]] | None = None,
 ) -> SimulatorHandle:
     """Start serving `provider` in a background thread; `port=0` picks a free port.
 
@@ -571,9 +629,12 @@ def start_simulator(
     derived key (use `handle.isb_url` to obtain it). `inaproc_shape(dataset, rows)` converts ISB-
     shaped rows to INAPROC v1 names (e.g. the generator's `to_inaproc_v1`); default: unchanged
     (a provider with `inaproc_rows(...)`, like `Province`, is asked directly). `body_cache_mb`
-    bounds the cache of rendered bodies (cleared whenever the rows change).
+    bounds the cache of rendered bodies (cleared whenever the rows change). `unavailable`:
+    `{"inaproc_v1": [...], "isb": [...]}` datasets (or ISB names / v1 paths) answering 404 forever,
+    on top of the provider's own `unavailable` attribute.
     """
     state = _State(provider, routes if routes is not None else routes_from_datasets(), token, isb_keys, inaproc_shape)
+    state.set_unavailable(unavailable)
     state.body_cache_limit = body_cache_mb * 1024 * 1024
     handler = type("Handler", (_Handler,), {"state": state})
     server = _Server((host, port), handler)

@@ -130,6 +130,37 @@ class SourceAuthError(SourceHTTPError):
     """401/403: token or ISB key rejected. Never retried (it will not fix itself)."""
 
 
+class EndpointNotAvailable(SourceHTTPError):
+    """HTTP 404 from a source for a dataset it does not serve ("endpoint not available").
+
+    Why a class of its own: INAPROC v1 answers 404 for some configured paths (issue 14: struktur
+    anggaran PD, non-tender e-kontrak, toko daring). That is a fact about the source, not a
+    transient fault and not a crash: extract tries the next routed source, and when none is left
+    the partition gets the status `endpoint_not_available`. Never retried. `tahun` and the
+    redacted `url` are kept so the message names the whole partition and what was asked.
+    """
+
+    def __init__(self, message: str, *, tahun: int | None = None, url: str | None = None,
+                 attempts: tuple[str, ...] = (), **kw: Any) -> None:
+        self.tahun = tahun
+        self.url = redact(url) if url else None
+        self.attempts = tuple(attempts)  # "<source>: <what happened>", in the order tried
+        kw.setdefault("http_status", 404)
+        super().__init__(message, **kw)
+
+    def _render(self) -> str:
+        tahun = f" tahun {self.tahun}" if getattr(self, "tahun", None) is not None else ""
+        head = f"[{self.source_system}] {self.dataset} {self.instansi}{tahun}: endpoint not available: {self.detail}"
+        parts = [head]
+        if self.http_status is not None:
+            parts.append(f"HTTP {self.http_status}")
+        if getattr(self, "url", None):
+            parts.append(f"url={self.url}")
+        if self.request_id:
+            parts.append(f"request_id={self.request_id}")
+        return redact(" | ".join(parts))
+
+
 class SourceFormatError(SourceError):
     """HTTP 200 but the body is not what the source documents (malformed/truncated JSON, HTML…)."""
 
@@ -173,7 +204,11 @@ class InaprocServerError(InaprocError, SourceServerError):
 
 
 class InaprocClientError(InaprocError, SourceHTTPError):
-    """400/404: the request itself is wrong (path, parameters)."""
+    """400 (and other 4xx but 401/403/404/429): the request itself is wrong (parameters)."""
+
+
+class InaprocEndpointNotAvailable(InaprocClientError, EndpointNotAvailable):
+    """404 from the gateway: this v1 path is not served (for this year, or at all)."""
 
 
 class IsbError(SourceError):
@@ -182,6 +217,10 @@ class IsbError(SourceError):
 
 class IsbAuthError(IsbError, SourceAuthError):
     """ISB answered 403 / 'forbidden' text: the URL key is wrong or revoked."""
+
+
+class IsbEndpointNotAvailable(IsbError, EndpointNotAvailable):
+    """HTTP 404 from ISB for a configured URL: the dataset is not served there."""
 
 
 class IsbUrlNotDefined(IsbError):

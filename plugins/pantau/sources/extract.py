@@ -3,13 +3,18 @@
 Parses nothing beyond what the clients need to follow cursors and recognise errors; the verbatim
 pages go to `raw.fetch_page`. On failure the pages received so far (including the offending one)
 are landed under a 'failed' fetch for diagnosis and the named error is re-raised with its
-`fetch_id`, so the Airflow task fails visibly and can retry.
+`fetch_id`, so the Airflow task fails visibly.
+
+Routing gives an ordered list of candidate sources (e.g. INAPROC v1, then ISB). A 404 from one
+("endpoint not available") is landed as a 'failed' fetch, logged, and the next candidate is
+tried; when the last candidate 404s too, `EndpointNotAvailable` names every attempt.
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Iterable, Sequence
 
 import requests
 
@@ -18,7 +23,7 @@ from pantau.sources import raw
 from pantau.sources.http import Page
 from pantau.sources.inaproc import InaprocClient
 from pantau.sources.isb import IsbClient
-from pantau.sources.routing import SourcePlan, resolve
+from pantau.sources.routing import SourcePlan, candidate_plans
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 50  # pages between INFO progress lines
@@ -34,6 +39,9 @@ class FetchResult:
     n_pages: int = 0
     n_bytes: int = 0
     sha256: str = ""
+    # Earlier candidates that did not serve the partition, e.g. "inaproc_v1: endpoint not
+    # available (HTTP 404, fetch_id=12)", so the run can say the data came from a fallback.
+    fallbacks: tuple[str, ...] = ()
 
 
 def _collect(plan: SourcePlan, buffer: raw.PageBuffer, session: requests.Session | None) -> None:
@@ -67,18 +75,75 @@ def extract_partition(
     tahun: int,
     *,
     url: str | None = None,
-    plan: SourcePlan | None = None,
+    plan: SourcePlan | Sequence[SourcePlan] | None = None,
     session: requests.Session | None = None,
 ) -> FetchResult:
-    """Fetch and land one partition; `url` is the warehouse URL, `plan` overrides routing.
+    """Fetch and land one partition; `url` is the warehouse URL, `plan` (one or an ordered list)
+    overrides routing.
 
     Returns the landed (or reused) fetch; raises the named `SourceError` (with `.fetch_id` of the
-    'failed' fetch row) when the source could not be read completely.
+    'failed' fetch row) when the source could not be read completely, `EndpointNotAvailable` when
+    every candidate that could be tried answered 404.
     """
-    plan = plan or resolve(dataset, kd_klpd, tahun)
+    if plan is None:
+        candidates: Iterable[SourcePlan | E.SourceConfigError] = candidate_plans(dataset, kd_klpd, tahun)
+    else:
+        candidates = [plan] if isinstance(plan, SourcePlan) else list(plan)
+    attempts: list[str] = []
+    not_available: E.EndpointNotAvailable | None = None
+    config_errors: list[E.SourceConfigError] = []
+    for item in candidates:
+        if isinstance(item, E.SourceConfigError):
+            config_errors.append(item)
+            log.warning("extract %s %s %s: source %s not configured, trying the next: %s", dataset, kd_klpd,
+                        tahun, item.source_system, item)
+            continue
+        try:
+            res = _extract_one(item, url, session)
+        except E.EndpointNotAvailable as exc:
+            not_available = exc
+            attempts.append(f"{item.source_system}: endpoint not available (HTTP {exc.http_status} at "
+                            f"{item.redacted_url}, fetch_id={exc.fetch_id})")
+            log.warning("extract %s %s %s: %s answered 404 (endpoint not available); trying the next source",
+                        dataset, item.instansi, tahun, item.source_system)
+            continue
+        except E.SourceError as exc:
+            if attempts:  # say that this was already a fallback
+                exc.detail = f"{exc.detail} (after {'; '.join(attempts)})"
+                exc.with_context()
+            raise
+        if attempts or config_errors:
+            log.warning("extract %s %s %s: served by %s after %s", dataset, item.instansi, tahun,
+                        item.source_system, "; ".join(attempts + [f"{e.source_system}: not configured"
+                                                                  for e in config_errors]))
+        return FetchResult(res.fetch_id, res.status, res.n_rows, res.reused, item.source_system, res.n_pages,
+                           res.n_bytes, res.sha256, tuple(attempts))
+    raise _nothing_served(dataset, kd_klpd, tahun, not_available, attempts, config_errors)
+
+
+def _nothing_served(dataset: str, kd_klpd: str, tahun: int, not_available: E.EndpointNotAvailable | None,
+                    attempts: list[str], config_errors: list[E.SourceConfigError]) -> E.SourceError:
+    """The error for a partition no candidate served: 'endpoint not available' if one 404'd."""
+    if not_available is None:
+        if config_errors:
+            return config_errors[0]
+        return E.SourceConfigError("no source routed for this partition", dataset=dataset, instansi=kd_klpd)
+    unusable = [f"{e.source_system}: not configured ({e.detail})" for e in config_errors]
+    err = E.EndpointNotAvailable(
+        "; ".join(attempts + unusable), source_system="+".join(a.split(":", 1)[0] for a in attempts),
+        dataset=dataset, instansi=not_available.instansi, tahun=tahun, url=not_available.url,
+        request_id=not_available.request_id, attempts=tuple(attempts + unusable))
+    err.fetch_id = not_available.fetch_id
+    err.page = None
+    return err.with_context()
+
+
+def _extract_one(plan: SourcePlan, url: str | None, session: requests.Session | None) -> raw.LandResult:
+    """Fetch and land one candidate; on failure land a 'failed' fetch and re-raise."""
     started = datetime.now(timezone.utc)
     buffer = raw.PageBuffer()
-    log.info("extract %s %s %s from %s %s", dataset, plan.instansi, tahun, plan.source_system, plan.redacted_url)
+    log.info("extract %s %s %s from %s %s", plan.dataset, plan.instansi, plan.tahun, plan.source_system,
+             plan.redacted_url)
     try:
         _collect(plan, buffer, session)
     except Exception as exc:
@@ -87,10 +152,10 @@ def extract_partition(
     status = "ok" if buffer.n_rows > 0 else "empty"
     last_status = buffer.pages[-1].http_status if buffer.pages else None
     res = raw.land_fetch(_meta(plan, started), buffer, status=status, http_status=last_status, url=url)
-    log.info("extract %s %s %s: fetch_id=%s %s, %d pages, %s rows, %d bytes%s", dataset, plan.instansi, tahun,
-             res.fetch_id, status, res.n_pages, res.n_rows, res.n_bytes, " (unchanged: reused)" if res.reused else "")
-    return FetchResult(res.fetch_id, status, res.n_rows, res.reused, plan.source_system, res.n_pages,
-                       res.n_bytes, res.sha256)
+    log.info("extract %s %s %s: fetch_id=%s %s, %d pages, %s rows, %d bytes%s", plan.dataset, plan.instansi,
+             plan.tahun, res.fetch_id, status, res.n_pages, res.n_rows, res.n_bytes,
+             " (unchanged: reused)" if res.reused else "")
+    return res
 
 
 def _land_failure(plan: SourcePlan, started: datetime, buffer: raw.PageBuffer, exc: BaseException,
@@ -104,7 +169,8 @@ def _land_failure(plan: SourcePlan, started: datetime, buffer: raw.PageBuffer, e
             bad.body, bad.note = scrubbed, "; ".join(filter(None, [bad.note, "secret redacted from body"]))
         buffer.add(bad)
     if isinstance(exc, E.SourceError):
-        exc.with_context(dataset=plan.dataset, instansi=plan.instansi)
+        extra = {"tahun": plan.tahun} if isinstance(exc, E.EndpointNotAvailable) else {}
+        exc.with_context(dataset=plan.dataset, instansi=plan.instansi, **extra)
         text, status = str(exc), exc.http_status
     else:
         text = E.redact(f"[{plan.source_system}] {plan.dataset} {plan.instansi}: {type(exc).__name__}: {exc}")

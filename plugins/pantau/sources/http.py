@@ -228,7 +228,13 @@ class _Wait:
 
 
 def call_with_retries(fn: Callable[[], T], *, settings: HttpSettings, what: str = "request") -> T:
-    """Run `fn` until it succeeds or a non-retryable / last error; re-raise the last error as is."""
+    """Run `fn` until it succeeds or a non-retryable / last error; re-raise the last error as is.
+
+    Only errors whose class says `retryable` are repeated: 429, 5xx, timeouts and cut
+    connections. Every other 4xx (400/401/403/404 → `EndpointNotAvailable`) and every format or
+    config error fails on the first attempt, because repeating the same request cannot change
+    the answer and only delays the partition's failure (issue 14 point 2/3).
+    """
 
     def before_sleep(state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None

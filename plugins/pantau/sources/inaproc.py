@@ -189,6 +189,9 @@ class InaprocClient:
                                         retry_after=parse_retry_after(resp.headers.get("retry-after")), **kw)
         if status >= 500:
             return E.InaprocServerError(f"server error: {message}", **kw)
+        if status == 404:  # the gateway does not serve this path: a fact, not a fault (no retry)
+            return E.InaprocEndpointNotAvailable(f"INAPROC answered 404 ({message})",
+                                                 url=page.url.split("?", 1)[0], **kw)
         if status >= 400:
             return E.InaprocClientError(f"request rejected: {message}", **kw)
         return E.InaprocError(f"success=false with HTTP {status}: {message}", **kw)

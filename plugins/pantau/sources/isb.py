@@ -6,6 +6,7 @@ year, or one of ISB's HTTP-200 text signals:
 * `<invalid_response>Data Kosong, silakan ulangi</invalid_response>` → empty result;
 * 0-byte body → empty result, recorded with a note (LKPP serves it for datasets without rows);
 * `URL-NOT-DEFINED: …` → `IsbUrlNotDefined`.
+HTTP 404 → `IsbEndpointNotAvailable` (never retried; extract tries the next routed source).
 """
 from __future__ import annotations
 
@@ -81,6 +82,9 @@ def classify(resp: HttpResponse, ctx: dict) -> Page:
         raise E.SourceRateLimited("rate limited", retry_after=None, **kw)
     if resp.status >= 500:
         raise E.SourceServerError(f"server error: {E.redact(head.decode('utf-8', 'replace'))!r}", **kw)
+    if resp.status == 404:  # ISB does not serve this dataset/URL: no retry, extract may fall back
+        raise E.IsbEndpointNotAvailable(
+            f"ISB answered 404: {E.redact(head.decode('utf-8', 'replace')).strip()!r}", url=resp.url, **kw)
     if resp.status >= 400:
         raise E.SourceHTTPError(f"request rejected: {E.redact(head.decode('utf-8', 'replace'))!r}", **kw)
     if not body.strip():

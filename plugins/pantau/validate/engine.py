@@ -20,6 +20,7 @@ from typing import Any, Iterable, Mapping
 
 from pantau.datasets import KNOWN_CODES, spec as get_spec
 from pantau.validate import rules, suites
+from pantau.validate.duplicates import DuplicateRouting, route, rows_from_frame
 from pantau.validate.model import CheckResult, Outcome
 
 SAMPLE_SIZE = 20
@@ -44,6 +45,9 @@ class ValidationContext:
     known_kd_rup: frozenset[int] | None = None
     known_satker: frozenset[str] | None = None        # "kd_klpd|kd_satker_str"
     satker_klpds: frozenset[str] | None = None        # instansi whose satker list is loaded
+    # Same-grain routing decided from the full rows (store path reads them from staging); None →
+    # computed from the frame's own columns.
+    duplicates: DuplicateRouting | None = None
 
     @classmethod
     def of(cls, context: "ValidationContext | Mapping[str, Any] | None") -> "ValidationContext":
@@ -57,6 +61,9 @@ class ValidationContext:
         d = asdict(self)
         for k in ("known_kd_rup", "known_satker", "satker_klpds"):
             d[k] = None if d[k] is None else len(d[k])
+        dup = self.duplicates
+        d["duplicates"] = None if dup is None else {"groups": dup.n_groups, "collapsed": len(dup.collapsed),
+                                                    "conflicts": len(dup.conflicts)}
         return d
 
 
@@ -242,6 +249,14 @@ def prepare_frame(dataset: str, df, context: ValidationContext):
                 out[dc] = diff.where(num.notna().all(axis=1))
             else:
                 out[dc] = np.nan
+    if suites.KEY_CONFLICT not in out.columns or suites.COLLAPSED not in out.columns:
+        dup = context.duplicates
+        if dup is None:
+            dup = route(dataset, rows_from_frame(dataset, out, context.tahun))
+        row_nos = out["row_no"].astype("int64")
+        out[suites.KEY_CONFLICT] = pd.Series(row_nos.map(dup.conflicts).to_numpy(), index=out.index,
+                                             dtype="object").where(row_nos.isin(list(dup.conflicts)), None)
+        out[suites.COLLAPSED] = pd.array(row_nos.map(dup.collapsed), dtype="Int64")
     if ex.ref_kd_rup and suites.ORPHAN_RUP not in out.columns:
         if context.known_kd_rup is not None and "kd_rup" in out.columns:
             out[suites.ORPHAN_RUP] = _orphan_kd_rup(out["kd_rup"], context.known_kd_rup)
@@ -421,6 +436,8 @@ def validate_dataframe(dataset: str, df, context: ValidationContext | Mapping[st
     _mark_skipped_refs(results, ctx)
     quarantine: dict[int, tuple[list[str], list[str]]] = {}
     flagged: dict[int, list[str]] = {}
+    collapsed: dict[int, int] = {}
+    kept_of = dict(zip(frame["row_no"].astype("int64").tolist(), frame[suites.COLLAPSED].tolist()))
     for r in results:
         if r.success or r.severity != "warning":
             continue
@@ -434,13 +451,20 @@ def validate_dataframe(dataset: str, df, context: ValidationContext | Mapping[st
                 entry[1].append(f"{reason} ({v})" if v is not None else reason)
             elif r.action == "flag":
                 flagged.setdefault(rn, []).append(r.rule)
-    if n_rows and len(quarantine) == n_rows:
+            elif r.action == "collapse" and kept_of.get(rn) is not None:
+                collapsed[rn] = int(kept_of[rn])
+    # A copy that also failed a quarantine rule is counted once, as quarantined (its twins fail alike).
+    collapsed = {rn: kept for rn, kept in collapsed.items() if rn not in quarantine}
+    # Disagreeing copies are a per-row finding; only rows bad on their own make a partition unloadable.
+    n_bad = sum(1 for rules_, _r in quarantine.values() if any(not x.startswith("key_unique:") for x in rules_))
+    if n_rows and n_bad == n_rows:
         results.append(CheckResult(
             rule="all_rows_quarantined", expectation_type="pantau_all_rows_quarantined", column=None,
             severity="critical", action="stop", success=False, element_count=n_rows, unexpected_count=n_rows,
             message=f"every one of {n_rows} rows failed a row-level check: nothing loadable"))
     return Outcome(dataset=dataset, suite=suites.suite_name(dataset), n_rows=n_rows, results=results,
-                   quarantine=quarantine, flagged=flagged, gx_result=gx_result, context=ctx.describe())
+                   quarantine=quarantine, flagged=flagged, gx_result=gx_result, context=ctx.describe(),
+                   collapsed=collapsed)
 
 
 def _mark_skipped_refs(results: Iterable[CheckResult], ctx: ValidationContext) -> None:

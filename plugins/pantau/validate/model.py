@@ -10,7 +10,9 @@ from typing import Any, Literal
 
 Severity = Literal["critical", "warning"]
 # What a failed check does: stop the partition, send its rows to quarantine, or only report them.
-Action = Literal["stop", "quarantine", "flag"]
+# "collapse": the row is an identical copy of another one (one fact published twice) and is
+# merged onto it — counted, not loaded separately.
+Action = Literal["stop", "quarantine", "flag", "collapse"]
 
 
 @dataclass
@@ -47,6 +49,11 @@ class Outcome:
     flagged: dict[int, list[str]]                        # row_no -> rules (kept, reported)
     gx_result: Any = None                                # ExpectationSuiteValidationResult (trimmed)
     context: dict[str, Any] = field(default_factory=dict)
+    collapsed: dict[int, int] = field(default_factory=dict)  # row_no -> kept row_no (not loaded)
+
+    @property
+    def n_collapsed(self) -> int:
+        return len(self.collapsed)
 
     @property
     def critical(self) -> list[CheckResult]:
@@ -77,11 +84,12 @@ class ValidationSummary:
     n_flagged: int = 0
     suite: str = ""
     gx_result: Any = None
+    n_collapsed: int = 0
 
     @property
     def n_loadable(self) -> int:
-        """Rows the loader will take: everything not quarantined (raw = loaded + quarantined)."""
-        return self.n_rows - self.n_quarantined
+        """Rows the loader will take: raw = loadable + quarantined + collapsed."""
+        return self.n_rows - self.n_quarantined - self.n_collapsed
 
 
 class CriticalValidationError(Exception):

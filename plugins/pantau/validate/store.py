@@ -15,6 +15,7 @@ from psycopg2.extras import Json, execute_values
 from pantau import db
 from pantau.datasets import spec as get_spec
 from pantau.validate import rules, suites
+from pantau.validate.duplicates import DuplicateRouting, business_fields, route
 from pantau.validate.engine import ValidationContext, validate_dataframe
 from pantau.validate.model import CheckResult, CriticalValidationError, Outcome, ValidationSummary
 
@@ -120,6 +121,36 @@ def _rows_expected(cur, info: dict[str, Any]) -> bool:
     return bool(cur.fetchone()[0])
 
 
+def _grain_sql(dataset: str, tahun: int | None) -> tuple[list[sql.Composable], list[sql.Composable]]:
+    """Grain expressions (as text, nulls replaced the way core keys them) and the not-null guards."""
+    exprs: list[sql.Composable] = []
+    guards: list[sql.Composable] = []
+    for col, default in rules.grain(dataset):
+        ident = sql.SQL("s.{}").format(sql.Identifier(col))
+        if default is None:
+            exprs.append(sql.SQL("{}::text").format(ident))
+            guards.append(sql.SQL("{} IS NOT NULL").format(ident))
+        else:
+            exprs.append(sql.SQL("coalesce({}::text, {})").format(ident, sql.Literal(default.format(tahun=tahun))))
+    return exprs, guards
+
+
+def read_duplicates(cur, dataset: str, fetch_id: int, tahun: int | None) -> DuplicateRouting:
+    """Route the fetch's same-grain rows; only rows whose grain repeats are read in full (JSON)."""
+    if rules.extra(dataset).repeats_are_facts:
+        return DuplicateRouting()
+    exprs, guards = _grain_sql(dataset, tahun)
+    where = sql.SQL(" AND ").join([sql.SQL("s.fetch_id = %(f)s"), *guards])
+    cur.execute(sql.SQL(
+        """WITH g AS (SELECT s.row_no, ARRAY[{exprs}] AS grain FROM {st} s WHERE {where}),
+                d AS (SELECT grain FROM g GROUP BY grain HAVING count(*) > 1)
+           SELECT s.row_no, g.grain, to_jsonb(s) FROM g JOIN d USING (grain)
+             JOIN {st} s ON s.fetch_id = %(f)s AND s.row_no = g.row_no""").format(
+        exprs=sql.SQL(", ").join(exprs), st=sql.SQL("{}.{}").format(sql.Identifier("staging"), sql.Identifier(dataset)),
+        where=where), {"f": int(fetch_id)})
+    return route(dataset, ((rn, tuple(grain), business_fields(dataset, row)) for rn, grain, row in cur.fetchall()))
+
+
 def build_context(cur, fetch_id: int, info: dict[str, Any]) -> ValidationContext:
     ex = rules.extra(info["dataset"])
     known_satker, klpds = _known_satker(cur) if ex.ref_satker else (None, None)
@@ -127,7 +158,8 @@ def build_context(cur, fetch_id: int, info: dict[str, Any]) -> ValidationContext
         kd_klpd=info["kd_klpd"], tahun=info["tahun"], kd_lpse=info["kd_lpse"], fetch_id=fetch_id,
         expect_rows=_rows_expected(cur, info),
         known_kd_rup=_known_kd_rup(cur, info["tahun"]) if ex.ref_kd_rup else None,
-        known_satker=known_satker, satker_klpds=klpds)
+        known_satker=known_satker, satker_klpds=klpds,
+        duplicates=read_duplicates(cur, info["dataset"], fetch_id, info["tahun"]))
 
 
 # ------------------------------------------------------------------------------------ write
@@ -139,14 +171,15 @@ def _audit_rows(run_id: int, fetch_id: int, info: dict[str, Any], outcome: Outco
             r.rule, r.expectation_type, r.column, r.severity, r.action, r.success, r.element_count,
             r.unexpected_count, Json(r.sample), r.row_nos if (r.action == "flag" and not r.success) else None,
             r.message, r.row_source if r.row_nos else None, outcome.n_rows,
-            0 if outcome.critical else outcome.n_quarantined))
+            0 if outcome.critical else outcome.n_quarantined, 0 if outcome.critical else outcome.n_collapsed))
     return out
 
 
 def write_results(conn, fetch_id: int, info: dict[str, Any], outcome: Outcome) -> int:
     """Store the run (audit) and replace the fetch's quarantine rows; caller commits. Returns run_id.
 
-    On a critical failure no quarantine row is written (nothing of the fetch will be loaded; the
+    Collapsed copies go to audit.collapsed_row (the loader skips them like quarantined rows).
+    On a critical failure no quarantine or collapsed row is written (nothing of the fetch will be loaded; the
     audit rows say why) but earlier quarantine rows of the fetch are still removed, so quarantine
     never describes a run that is not the latest.
     """
@@ -157,9 +190,17 @@ def write_results(conn, fetch_id: int, info: dict[str, Any], outcome: Outcome) -
         run_id = cur.fetchone()[0]
         execute_values(cur, """INSERT INTO audit.validation_run (run_id, fetch_id, dataset, kd_klpd, kd_lpse, tahun,
                 suite, rule, expectation_type, column_name, severity, action, success, element_count,
-                unexpected_count, unexpected_sample, flagged_row_nos, message, row_source, n_rows, n_quarantined)
+                unexpected_count, unexpected_sample, flagged_row_nos, message, row_source, n_rows, n_quarantined,
+                n_collapsed)
                 VALUES %s""", _audit_rows(run_id, fetch_id, info, outcome), page_size=200)
         cur.execute(sql.SQL("DELETE FROM {} WHERE fetch_id = %s").format(qt), (fetch_id,))
+        cur.execute("DELETE FROM audit.collapsed_row WHERE fetch_id = %s", (fetch_id,))
+        if outcome.collapsed and not outcome.critical:
+            rule = next((r.rule for r in outcome.results if r.action == "collapse"), "collapsed")
+            execute_values(cur, """INSERT INTO audit.collapsed_row (fetch_id, row_no, dataset, kept_row_no, run_id, rule)
+                                   VALUES %s""",
+                           [(fetch_id, rn, dataset, kept, run_id, rule) for rn, kept in sorted(outcome.collapsed.items())],
+                           page_size=1000)
         if outcome.quarantine and not outcome.critical:
             row_nos = sorted(outcome.quarantine)
             cols = [*get_spec(dataset).column_names, "fetch_id", "row_no", "extra"]
@@ -233,7 +274,8 @@ def validate_fetch(fetch_id: int, *, url: str | None = None) -> ValidationSummar
         dataset=info["dataset"], fetch_id=fetch_id, n_rows=outcome.n_rows,
         n_quarantined=0 if outcome.critical else outcome.n_quarantined, n_critical=len(outcome.critical),
         results=outcome.results, run_id=run_id, kd_klpd=info["kd_klpd"], tahun=info["tahun"],
-        n_flagged=outcome.n_flagged, suite=outcome.suite, gx_result=outcome.gx_result)
+        n_flagged=outcome.n_flagged, suite=outcome.suite, gx_result=outcome.gx_result,
+        n_collapsed=0 if outcome.critical else outcome.n_collapsed)
     if outcome.critical:
         err = CriticalValidationError(info["dataset"], _instansi(info), info["tahun"], outcome.critical,
                                       fetch_id=fetch_id, n_rows=outcome.n_rows, run_id=run_id)

@@ -3,7 +3,7 @@
 Why code and not JSON files: the suites follow :mod:`pantau.datasets` (a new required column or
 code list changes the suite in the same commit) and the per-dataset extras in
 :mod:`pantau.validate.rules`. Each expectation carries ``meta`` with the project's own rule id,
-severity (``critical``/``warning``) and action (``stop``/``quarantine``/``flag``) so the engine can
+severity (``critical``/``warning``) and action (``stop``/``quarantine``/``flag``/``collapse``) so the engine can
 route rows without a second table of rules.
 
 Row-level checks that GX cannot express on one column (multi-valued ``kd_rup`` lookups, sums across
@@ -29,6 +29,8 @@ UNPARSED = "__unparsed"
 FOREIGN = "__foreign_fields"
 ORPHAN_RUP = "__orphan_kd_rup"
 ORPHAN_SATKER = "__orphan_satker"
+KEY_CONFLICT = "__key_conflict"     # why a same-grain group disagrees (every copy quarantined)
+COLLAPSED = "__collapsed_into"      # row_no of the kept copy, for collapsed copies
 
 
 def year_col(column: str) -> str:
@@ -80,15 +82,19 @@ def expectation_specs(dataset: str) -> list[tuple[str, dict[str, Any]]]:
             _meta("foreign_feed", "critical", "stop",
                   "rows carry fields of another feed (e.g. an e-Katalog v5 file on the v6 endpoint)"),
             column=FOREIGN, mostly=0.5)
-    key = list(sp.key)
-    if len(key) == 1:
-        add("ExpectColumnValuesToBeUnique",
-            _meta(f"key_unique:{key[0]}", "critical", "stop", f"duplicate grain key {key[0]}"),
-            column=key[0])
+    # Same grain key: copies of one fact collapse, copies that differ are quarantined — both per
+    # row (pantau.validate.duplicates decides; GX reports on the derived columns). Never a stop.
+    key = "+".join(sp.key)
+    if ex.repeats_are_facts:
+        dup_reason = "same grain key repeated: distinct lines, all kept (core key gets an ordinal)"
     else:
-        add("ExpectCompoundColumnsToBeUnique",
-            _meta("key_unique:" + "+".join(key), "critical", "stop", "duplicate grain key " + " × ".join(key)),
-            column_list=key)
+        dup_reason = "duplicate grain key " + " × ".join(sp.key) + " with different values (all copies quarantined)"
+    add("ExpectColumnValuesToBeNull",
+        _meta(f"key_unique:{key}", "warning", "quarantine", dup_reason), column=KEY_CONFLICT)
+    add("ExpectColumnValuesToBeNull",
+        _meta(f"collapsed:{key}", "warning", "collapse",
+              "identical copy of another row (only source metadata / fan-out fields differ): collapsed onto it"),
+        column=COLLAPSED)
     for col in rules.key_not_null_columns(sp):
         add("ExpectColumnValuesToNotBeNull",
             _meta(f"key_not_null:{col}", "warning", "quarantine", f"key column {col} is null"), column=col)
@@ -115,11 +121,13 @@ def expectation_specs(dataset: str) -> list[tuple[str, dict[str, Any]]]:
             column=diff_col(total), min_value=-IDENTITY_TOLERANCE, max_value=IDENTITY_TOLERANCE)
     if ex.ref_kd_rup:
         add("ExpectColumnValuesToBeNull",
-            _meta("ref:kd_rup", "warning", "quarantine", "kd_rup not found in RUP of the same tahun"),
+            _meta("ref:kd_rup", "warning", "flag",
+                  "finding, rows loaded: kd_rup not found in RUP of the same tahun (see audit.orphan_kd_rup)"),
             column=ORPHAN_RUP)
     if ex.ref_satker:
         add("ExpectColumnValuesToBeNull",
-            _meta("ref:kd_satker_str", "warning", "quarantine", "kd_satker_str not in core.dim_satker of the instansi"),
+            _meta("ref:kd_satker_str", "warning", "flag",
+                  "finding, rows loaded: kd_satker_str not in core.dim_satker of the instansi (see audit.orphan_satker)"),
             column=ORPHAN_SATKER)
     add("ExpectColumnValuesToBeNull",
         _meta("unparsed", "warning", "quarantine", "source value could not be parsed (extra._unparsed)"),
