@@ -12,6 +12,12 @@ Prints, for the same data in one run:
 Targets: ours ≥ 0.7× psql, ≥ 10× to_sql.
 Run: `.venv/bin/python bench/load.py [--rows 1000000]` (uses a temporary database on the
 warehouse server and drops it).
+
+`--partitions K [--partition-rows N]` instead loads K partitions (instansi) of N rows each into the
+same core table, ANALYZEd after the first as autovacuum would, and prints per partition the load
+time and the `mark_deleted` step (issue 19 point 8: the second partition's delete used to take
+17.5 min for 29 650 rows against 1–2 s for the first). `--inline` also times, in the same load
+transaction (rolled back), the former anti join against the mapping SELECT, for comparison.
 """
 from __future__ import annotations
 
@@ -75,11 +81,11 @@ def truncate(url: str) -> None:
         cur.execute(f"TRUNCATE staging.{DATASET}")
 
 
-def new_fetch(url: str, n: int) -> int:
+def new_fetch(url: str, n: int, kd_klpd: str = "D107") -> int:
     with db.transaction(url) as conn, conn.cursor() as cur:
         cur.execute("INSERT INTO raw.fetch (source_system, dataset, kd_klpd, tahun, url, started_at, finished_at, "
-                    "status, n_pages, n_rows, n_bytes, sha256) VALUES ('isb', %s, 'D107', 2025, 'bench', now(), now(), "
-                    "'ok', 1, %s, 0, 'bench') RETURNING fetch_id", (DATASET, n))
+                    "status, n_pages, n_rows, n_bytes, sha256) VALUES ('isb', %s, %s, 2025, 'bench', now(), now(), "
+                    "'ok', 1, %s, 0, 'bench') RETURNING fetch_id", (DATASET, kd_klpd, n))
         return cur.fetchone()[0]
 
 
@@ -187,6 +193,87 @@ def bench(n: int, sample: int, repeat: int = 2) -> None:
         admin.close()
 
 
+def temp_database() -> tuple[str, str, object]:
+    """(url, name, admin connection) of a new migrated database on the warehouse server."""
+    base = warehouse_url()
+    name = f"pantau_bench_{uuid.uuid4().hex[:6]}"
+    admin = db.connect(str(make_url(base).set(database="postgres")))
+    admin.autocommit = True
+    admin.cursor().execute(f'CREATE DATABASE "{name}"')
+    url = str(make_url(base).set(database=name))
+    migrate(url, log=lambda *_: None)
+    return url, name, admin
+
+
+def bench_partitions(k: int, n: int, inline: bool) -> None:
+    """K partitions of N rows into core.epurchasing_order; per-partition load and delete times."""
+    url, name, admin = temp_database()
+    try:
+        base = make_frame(n)
+        print(f"{k} partitions x {n:,} rows ({DATASET} -> core.epurchasing_order), ANALYZE after the first")
+        first_delete = None
+        for i in range(k):
+            kd_klpd = f"D{107 + i}"
+            df = base.assign(kd_klpd=kd_klpd, kd_paket=base["kd_paket"].str.replace("01K", f"{i:02d}K", n=1))
+            fetch = new_fetch(url, n, kd_klpd)
+            with db.transaction(url) as conn:
+                write_staging(conn, DATASET, fetch, df)
+            steps: list[tuple[str, float]] = []
+            t0 = time.perf_counter()
+            res = load_fetch(fetch, "2025-10-03", url=url, allow_unvalidated=True,
+                             _fail_after=lambda step: steps.append((step, time.perf_counter())))
+            total = time.perf_counter() - t0
+            marks = dict(steps)
+            delete = marks["delete:epurchasing_order"] - marks["upsert:epurchasing_order"]
+            first_delete = first_delete or delete
+            line = (f"partition {i + 1} {kd_klpd}: load {total:6.2f}s  mark_deleted {delete:6.3f}s "
+                    f"(x{delete / first_delete:5.2f} of the first)  rows {res.rows_loaded:,}")
+            if inline:
+                line += f"  former inline anti join {inline_delete_seconds(url, kd_klpd, df):7.2f}s"
+            print(line, flush=True)
+            if i == 0:  # statistics as autovacuum leaves them after the first big load
+                conn = db.connect(url)
+                conn.autocommit = True
+                conn.cursor().execute("ANALYZE")
+                conn.close()
+    finally:
+        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def inline_delete_seconds(url: str, kd_klpd: str, df: pd.DataFrame) -> float:
+    """Seconds of the pre-fix delete (anti join against the mapping SELECT) for one more fetch of
+    the partition (same rows), inside a load transaction right after its upsert, rolled back."""
+    from psycopg2 import sql
+
+    from pantau.load import merge
+    from pantau.load.mappings import mappings_for
+
+    fetch = new_fetch(url, len(df), kd_klpd)
+    with db.transaction(url) as conn:
+        write_staging(conn, DATASET, fetch, df)
+    m = next(x for x in mappings_for(DATASET) if x.table == "epurchasing_order")
+    conn = db.connect(url, limits={"statement_timeout": "0"})
+    try:
+        with conn.cursor() as cur:
+            p = merge.read_partition(cur, fetch)
+            merge.prepare_quarantine(cur, DATASET, fetch)
+            params = {"fetch_id": fetch, "load_id": 1, "src_partition": p.src_partition,
+                      "snapshot_date": "2025-10-03", "tahun": 2025}
+            merge.upsert(cur, m, params)
+            stmt = sql.SQL(
+                "UPDATE core.{table} AS t SET is_deleted = true, deleted_at = %(snapshot_date)s, load_id = %(load_id)s "
+                "WHERE t.src_partition = %(src_partition)s AND NOT t.is_deleted "
+                "AND NOT EXISTS (SELECT 1 FROM ({mapping}) AS p WHERE {match})"
+            ).format(table=sql.Identifier(m.table), mapping=sql.SQL(m.sql()), match=merge._key_match("p", "t", m.key))
+            t0 = time.perf_counter()
+            cur.execute(stmt, {**params, "include_quarantined": True})
+            return time.perf_counter() - t0
+    finally:
+        conn.rollback()
+        conn.close()
+
+
 def psql_copy(url: str, stmt, payload: str, suffix: str) -> float:
     """Seconds for `psql \\copy` of `payload` (written to a file first) into an empty staging table."""
     truncate(url)
@@ -220,5 +307,12 @@ if __name__ == "__main__":
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--sample", type=int, default=50_000, help="rows for to_sql / write_row (extrapolated)")
     ap.add_argument("--repeat", type=int, default=2, help="timed runs of ours and psql (best is used)")
+    ap.add_argument("--partitions", type=int, default=0,
+                    help="instead: load this many partitions into one core table (issue 19 point 8)")
+    ap.add_argument("--partition-rows", type=int, default=30_000, help="rows per partition with --partitions")
+    ap.add_argument("--inline", action="store_true", help="with --partitions: also time the former inline anti join")
     a = ap.parse_args()
-    bench(a.rows, a.sample, a.repeat)
+    if a.partitions:
+        bench_partitions(a.partitions, a.partition_rows, a.inline)
+    else:
+        bench(a.rows, a.sample, a.repeat)

@@ -1,8 +1,10 @@
 """
 ### compute_metrics — ITKP, pangsa e-purchasing, penyerapan dan PD tertinggal
 
-Runs when SIRUP, SPSE and e-Katalog have all loaded (Assets `sirup`, `spse`, `ekatalog`).
-For each configured instansi, one mapped task computes, as of the run's snapshot date and from
+Runs when SIRUP, SPSE and e-Katalog have all published (Assets `sirup`, `spse`, `ekatalog`).
+Scope comes from the triggering asset events: the instansi every family published, their
+`tahun` and `snapshot_date` (run params win when started by hand). For each such instansi, one
+mapped task computes, as of that snapshot date and from
 the history layer: ITKP components and total (rules per year in `include/config/itkp/<tahun>.yaml`),
 e-purchasing share per semester, penyerapan per PD per month, and the lagging-PD rules
 (`include/config/metrics.yaml`). Results land in `mart.*` under one `metric_run_id`.
@@ -37,27 +39,36 @@ _assets = dagkit.assets()
 )
 def compute_metrics():
     @task
-    def targets() -> list[str]:
+    def targets() -> list[dict]:
+        """One target per instansi every triggering family published (params win), with the
+        upstream snapshot as the as-of date — never the trigger time."""
         from pantau import pipeline
 
-        return [i["kd_klpd"] for i in pipeline.instansi(get_current_context()["params"].get("kd_klpd"))]
+        scope = dagkit.run_scope(get_current_context())
+        return [{"kd_klpd": i["kd_klpd"], "tahun": scope.tahun, "as_of": scope.snapshot_date.isoformat()}
+                for i in pipeline.instansi(scope.kd_klpd)]
 
-    @task(map_index_template="{{ task.op_kwargs['kd_klpd'] }}")
-    def compute(kd_klpd: str) -> dict:
+    @task(map_index_template="{{ target_label }}")
+    def compute(target: dict) -> dict:
+        import datetime as dt
+
         from pantau.metrics import compute as compute_metrics_for
 
-        ctx = get_current_context()
-        tahun, as_of = dagkit.run_dates(ctx["params"], ctx)
-        run_id = compute_metrics_for(kd_klpd, tahun, as_of)
-        return {"kd_klpd": kd_klpd, "tahun": tahun, "as_of": as_of.isoformat(), "metric_run_id": run_id}
+        get_current_context()["target_label"] = target["kd_klpd"]
+        run_id = compute_metrics_for(target["kd_klpd"], int(target["tahun"]), dt.date.fromisoformat(target["as_of"]))
+        return {**target, "metric_run_id": run_id}
 
     @task(outlets=[_assets["metrics"]])
-    def publish(runs: list[dict]) -> list[dict]:
+    def publish(runs: list[dict]) -> dict:
+        """Emit the metric runs; `render_circulars` renders exactly these."""
         runs = list(runs)
-        get_current_context()["outlet_events"][_assets["metrics"]].extra = {"runs": runs}
-        return runs
+        ctx = get_current_context()
+        extra = {**dagkit.passed_options(ctx), "runs": runs, "kd_klpd": sorted({r["kd_klpd"] for r in runs}),
+                 "tahun": runs[0]["tahun"] if runs else None, "snapshot_date": runs[0]["as_of"] if runs else None}
+        ctx["outlet_events"][_assets["metrics"]].extra = extra
+        return extra
 
-    publish(compute.expand(kd_klpd=targets()))
+    publish(compute.expand(target=targets()))
 
 
 compute_metrics()

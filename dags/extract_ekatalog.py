@@ -1,7 +1,8 @@
 """
 ### extract_ekatalog — e-Katalog v5/v6 dan Toko Daring ke gudang data (Airflow DAG)
 
-Runs after each successful SIRUP load (Asset `sirup`). Partitions: e-purchasing v5 (line items;
+Runs after each SIRUP publish (Asset `sirup`), for the upstream run's instansi, `tahun` and
+snapshot date (from the asset event). Partitions: e-purchasing v5 (line items;
 INAPROC `ekatalog-archive`), e-purchasing v6 (orders; INAPROC renames its fields), Bela toko
 daring realisasi. v5 lines are rolled up to orders in core; v6 is one row per order.
 

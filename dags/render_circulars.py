@@ -1,8 +1,9 @@
 """
 ### render_circulars — Surat Edaran Sekda (PDF) untuk PD tertinggal, lalu kirim
 
-Runs when new metrics land (Asset `metrics`). For each metric run of the triggering event
-(or, when started by hand, for each configured instansi as of the run's date): render the
+Runs when new metrics land (Asset `metrics`). For exactly the metric runs named in the
+triggering events (`extra.runs`: kd_klpd, tahun, as_of, metric_run_id — never "today"), or,
+when started by hand, for each configured instansi as of the run's (or param) date: render the
 circular and its lampiran with WeasyPrint in a memory-limited child process, register it in
 `audit.report` (sha256; `pantau verify FILE.pdf` checks a file), then e-mail it through the
 SMTP connection (`smtp_default`) to the recipients in `include/config/pemda/<kd_klpd>.yaml`.
@@ -40,29 +41,36 @@ _assets = dagkit.assets()
 def render_circulars():
     @task
     def targets() -> list[dict]:
+        """The metric runs of the triggering `metrics` events, exactly; by hand: the configured
+        instansi as of the run's (or param) date."""
         from pantau import pipeline
 
         ctx = get_current_context()
-        tahun, as_of = dagkit.run_dates(ctx["params"], ctx)
-        return [{"kd_klpd": i["kd_klpd"], "tahun": tahun, "as_of": as_of.isoformat()}
-                for i in pipeline.instansi(ctx["params"].get("kd_klpd"))]
+        runs = dagkit.metric_runs(ctx)
+        if runs is not None:
+            return runs
+        scope = dagkit.run_scope(ctx)
+        return [{"kd_klpd": i["kd_klpd"], "tahun": scope.tahun, "as_of": scope.snapshot_date.isoformat()}
+                for i in pipeline.instansi(scope.kd_klpd)]
 
-    @task(map_index_template="{{ task.op_kwargs['target']['kd_klpd'] }}")
+    @task(map_index_template="{{ target_label }}")
     def render(target: dict) -> dict:
         import datetime as dt
 
         from pantau.report import build_circular
 
-        params = get_current_context()["params"]
+        ctx = get_current_context()
+        ctx["target_label"] = target["kd_klpd"]
         res = build_circular(target["kd_klpd"], int(target["tahun"]), dt.date.fromisoformat(target["as_of"]),
-                             nomor=params.get("nomor"))
+                             metric_run_id=target.get("metric_run_id"), nomor=ctx["params"].get("nomor"))
         return {**target, "report_id": res.report_id, "path": str(res.path), "sha256": res.sha256}
 
     @task(outlets=[_assets["circulars"]])
     def deliver(report: dict) -> dict:
         from pantau.report import deliver as deliver_report
 
-        if not get_current_context()["params"].get("deliver", True):
+        # The chain's choice (conf of this run, else of the upstream run via the Asset) wins.
+        if not dagkit.run_option(get_current_context(), "deliver", True):
             return {**report, "delivered": False}
         res = deliver_report(report["report_id"])
         return {**report, "delivered": True, "delivery": str(res)}

@@ -27,13 +27,25 @@ if [ -n "$missing" ]; then
   fi
 fi
 
-# --- Python environment from the lock ---
-lock_sum=$(sha256sum constraints.txt | cut -c1-16)
+# --- Python environment from the locks ---
+# constraints.txt is the runtime lock (what the Docker image installs); constraints-dev.txt is
+# the same set plus the test tools, compiled with the runtime lock as constraint. The venv is
+# synced from the dev lock, and the stamp is keyed on both files: editing either re-syncs.
+pins() { grep -E '^[A-Za-z0-9]' "$1" | sed 's/ *\\$//' | sort; }
+stray=$(comm -23 <(pins constraints.txt) <(pins constraints-dev.txt))
+if [ -n "$stray" ]; then
+  echo "!! constraints-dev.txt tidak sejalan dengan constraints.txt; pin runtime yang tidak ada/berbeda:" >&2
+  echo "$stray" | sed 's/^/   /' >&2
+  echo "   buat ulang: .venv/bin/uv pip compile requirements-dev.txt -c constraints.txt --python-version 3.11 \\" >&2
+  echo "     --python-platform x86_64-manylinux_2_28 --generate-hashes -o constraints-dev.txt" >&2
+  exit 1
+fi
+lock_sum=$(cat constraints.txt constraints-dev.txt | sha256sum | cut -c1-16)
 if [ ! -f "$STAMP_DIR/venv-$lock_sum" ] || [ ! -x .venv/bin/python ]; then
-  echo "==> menyiapkan .venv dari constraints.txt"
+  echo "==> menyiapkan .venv dari constraints.txt + constraints-dev.txt"
   [ -x .venv/bin/python ] || "$PY" -m venv .venv
   [ -x .venv/bin/uv ] || .venv/bin/python -m pip install -q "uv==0.13.9"
-  VIRTUAL_ENV="$PWD/.venv" .venv/bin/uv pip sync -q --compile-bytecode constraints.txt
+  VIRTUAL_ENV="$PWD/.venv" .venv/bin/uv pip sync -q --compile-bytecode --require-hashes constraints-dev.txt
   rm -f "$STAMP_DIR"/venv-*
   touch "$STAMP_DIR/venv-$lock_sum"
 fi

@@ -86,12 +86,23 @@ def run_dags(tahun: int, snapshot_date: dt.date, *, dag_ids: tuple[str, ...] = D
     for dag_id in dag_ids:
         t0 = time.perf_counter()
         _say(f"==> {dag_id} ...")
-        dr = bag.dags[dag_id].test(logical_date=logical, run_conf=run_conf)
+        try:
+            dr = bag.dags[dag_id].test(logical_date=logical, run_conf=run_conf)
+        finally:
+            _forget_task_context()
         states[dag_id] = str(dr.state)
-        _say(f"    {dag_id}: {dr.state} ({time.perf_counter() - t0:.1f} d)")
+        _say(f"    {dag_id}: {dr.state} ({time.perf_counter() - t0:.1f} detik)")
         if str(dr.state) != "success":
             break
     return states
+
+
+def _forget_task_context() -> None:
+    """`dag.test()` runs tasks in this process and leaves their `AIRFLOW_CTX_*` variables in
+    `os.environ`; drop them so code run after the DAGs is not taken for task code (which must not
+    fall back to the embedded warehouse, see `pantau.config.running_under_airflow`)."""
+    for key in [k for k in os.environ if k.startswith("AIRFLOW_CTX_")]:
+        del os.environ[key]
 
 
 def table_counts(url: str, schemas: tuple[str, ...] = ("raw", "staging", "core", "history", "mart", "quarantine")) -> dict[str, int]:
@@ -129,7 +140,7 @@ def run_demo(scale: float = 1.0, seed: int = 2025, tahun: int = 2025,
     t0 = time.perf_counter()
     province = generate(seed=seed, scale=scale, tahun=tahun)
     n_rows = sum(len(v) for v in province.datasets.values())
-    _say(f"==> provinsi sintetis dibuat: {n_rows:,} baris sumber ({time.perf_counter() - t0:.1f} d)".replace(",", "."))
+    _say(f"==> provinsi sintetis dibuat: {n_rows:,} baris sumber ({time.perf_counter() - t0:.1f} detik)".replace(",", "."))
     (LOCAL_DIR / "demo").mkdir(parents=True, exist_ok=True)
     (LOCAL_DIR / "demo" / "ground_truth.json").write_text(json.dumps(province.ground_truth, indent=1, default=str))
     with serve_province(province, tahun) as handle:

@@ -14,19 +14,18 @@ from __future__ import annotations
 import copy
 import itertools
 import os
-import re
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from pantau import config
+from pantau import config, ids
 
 PANTAU_YAML = "pantau.yaml"
-# sources.md §0.4: D### Pemda, K## kementerian, L## lembaga, B### BUMD. Letters and digits only,
-# so a code can never name a path outside include/config/pemda/.
-KD_KLPD_PATTERN = re.compile(r"^[A-Z]?\d{1,5}$")
+# One definition for every entry point (pantau.ids): letters and digits only, so a code can never
+# name a path outside include/config/pemda/.
+KD_KLPD_PATTERN = ids.KD_KLPD_PATTERN
 JENIS_KLPD = ("PROVINSI", "KABUPATEN", "KOTA")  # the Pemda kinds a Sekda circular exists for
 _JENIS_PREFIX = {"PROVINSI": "Provinsi ", "KABUPATEN": "Kabupaten ", "KOTA": "Kota "}
 

@@ -46,13 +46,27 @@ def test_dag_policy(dagbag, dag_id):
 
 
 def test_extract_dags_map_over_partitions(dagbag):
+    """plan → mapped task group (extract → normalize → validate → load) → publish → check.
+
+    The four stages sit in one mapped task group, so index i of a stage depends only on index i
+    of the stage before it (one failed partition never blocks the others)."""
+    from airflow.sdk.definitions.taskgroup import MappedTaskGroup
+
     for dag_id in ("extract_sirup", "extract_spse", "extract_ekatalog"):
         dag = dagbag.dags[dag_id]
-        order = ["plan", "extract", "normalize", "validate", "load", "publish"]
-        for up, down in zip(order, order[1:]):
-            assert down in dag.task_dict[up].downstream_task_ids, f"{dag_id}: {up} → {down}"
-        assert dag.task_dict["extract"].pool == "lkpp_api"
-        assert dag.task_dict["publish"].outlets, "publish must emit the family's Asset"
+        tasks = dag.task_dict
+        chain = ["plan", "partition.extract", "partition.normalize", "partition.validate", "partition.load",
+                 "publish", "check"]
+        for up, down in zip(chain, chain[1:]):
+            assert down in tasks[up].downstream_task_ids, f"{dag_id}: {up} → {down}"
+        assert "publish" in tasks["plan"].downstream_task_ids, "publish needs the plan to list every partition"
+        for stage in chain[1:5]:
+            group = tasks[stage].task_group
+            assert isinstance(group, MappedTaskGroup) and group.group_id == "partition", f"{dag_id}.{stage}"
+        assert tasks["partition.extract"].pool == "lkpp_api"
+        assert tasks["publish"].outlets, "publish must emit the family's Asset"
+        assert tasks["publish"].trigger_rule == "all_done", "publish runs when the family is done, failed or not"
+        assert tasks["check"].trigger_rule == "all_success"
 
 
 PROBE = r"""

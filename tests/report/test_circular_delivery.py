@@ -148,3 +148,143 @@ def test_no_smtp_connection_fails_at_once_naming_the_ids(warehouse_url, conn, re
     with conn.cursor() as cur:
         cur.execute("SELECT attempt, status FROM audit.report_delivery WHERE report_id = %s", (res.report_id,))
         assert cur.fetchall() == [(1, "failed")]
+
+
+# --- issue 19 p.9: at most one e-mail per report × recipient, across retries and crashes -------
+def _attempt_rows(conn, report_id: str) -> list[tuple[int, str]]:
+    with conn.cursor() as cur:
+        cur.execute("SELECT attempt, status FROM audit.report_delivery WHERE report_id = %s ORDER BY attempt",
+                    (report_id,))
+        return cur.fetchall()
+
+
+def _recipient_states(conn, report_id: str) -> dict[str, str]:
+    with conn.cursor() as cur:
+        cur.execute("SELECT recipient, state FROM audit.report_recipient WHERE report_id = %s", (report_id,))
+        return dict(cur.fetchall())
+
+
+def test_retry_of_a_sent_delivery_sends_nothing_and_does_not_fail(warehouse_url, conn, render_pool, cfg,
+                                                                   small_model, smtp_server):
+    """A task retry after a successful send (e.g. the task died after deliver returned) used to
+    send the e-mail again and then fail with UniqueViolation on attempt 1."""
+    res = publish(small_model, cfg, url=warehouse_url, pool=render_pool)
+    to = ["kepala.dinas@example.go.id", "ukpbj@example.go.id"]
+    first = deliver(res.report_id, url=warehouse_url, recipients=to, attempts=1)
+    again = deliver(res.report_id, url=warehouse_url, recipients=[a.upper() for a in to], attempts=1)
+    assert len(smtp_server.messages) == 1
+    assert (first.status, again.status, again.attempts) == ("sent", "sent", 1)
+    assert sorted(a.lower() for a in again.already_sent) == sorted(to)
+    assert _attempt_rows(conn, res.report_id) == [(1, "sent")]
+    assert _recipient_states(conn, res.report_id) == {a: "sent" for a in to}
+    added = deliver(res.report_id, url=warehouse_url, recipients=[*to, "inspektorat@example.go.id"], attempts=1)
+    assert len(smtp_server.messages) == 2 and smtp_server.messages[1][1] == ["inspektorat@example.go.id"]
+    assert added.status == "sent" and added.attempts == 2
+    assert _attempt_rows(conn, res.report_id) == [(1, "sent"), (2, "sent")]
+
+
+def test_attempt_numbers_continue_after_a_failed_task(warehouse_url, conn, render_pool, cfg, small_model,
+                                                      monkeypatch):
+    """First task: the server is down (attempt 1 failed). The retry sends with attempt 2."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    monkeypatch.setenv("AIRFLOW_CONN_PANTAU_SMTP",
+                       f"smtp://127.0.0.1:{dead}?disable_tls=true&disable_ssl=true&timeout=2&retry_limit=0")
+    res = publish(small_model, cfg, url=warehouse_url, pool=render_pool)
+    with pytest.raises(DeliveryError, match="after 1 attempts"):
+        deliver(res.report_id, url=warehouse_url, recipients=["a@example.go.id"], attempts=1, pause_s=0)
+    ctl, inbox, port = _smtp_inbox()
+    try:
+        monkeypatch.setenv("AIRFLOW_CONN_PANTAU_SMTP",
+                           f"smtp://127.0.0.1:{port}?disable_tls=true&disable_ssl=true&timeout=10&retry_limit=0")
+        out = deliver(res.report_id, url=warehouse_url, recipients=["a@example.go.id"], attempts=1)
+    finally:
+        ctl.stop()
+    assert out.status == "sent" and out.attempts == 2 and len(inbox.messages) == 1
+    assert _attempt_rows(conn, res.report_id) == [(1, "failed"), (2, "sent")]
+
+
+def test_concurrent_deliveries_of_one_report_send_once(warehouse_url, conn, render_pool, cfg, small_model,
+                                                       smtp_server):
+    """Two task instances delivering the same report at the same moment: one e-mail."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    res = publish(small_model, cfg, url=warehouse_url, pool=render_pool)
+    with ThreadPoolExecutor(2) as pool:
+        outs = list(pool.map(lambda _: deliver(res.report_id, url=warehouse_url, recipients=["a@example.go.id"],
+                                               attempts=1, raise_on_failure=False), range(2)))
+    assert len(smtp_server.messages) == 1
+    assert sorted(o.status for o in outs) in (["in_progress", "sent"], ["sent", "sent"])
+    assert _attempt_rows(conn, res.report_id) == [(1, "sent")]
+
+
+def test_crash_after_send_before_record_never_resends_blindly(warehouse_url, conn, render_pool, cfg, small_model,
+                                                               monkeypatch):
+    """The delivering process is SIGKILLed by the SMTP server right after the message was
+    accepted, before its 250 reply reaches the client (so before anything is recorded). Retries
+    do not send again: first `in_progress` (the row is fresh), then `unknown` once stale; only
+    `force=True` resends, with the next attempt number."""
+    import signal
+
+    from aiosmtpd.controller import Controller
+
+    from pantau.report.delivery import DeliveryUncertain
+
+    class KillingInbox:
+        def __init__(self):
+            self.messages, self.victim = [], None
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802
+            self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+            if self.victim:
+                os.kill(self.victim, signal.SIGKILL)
+                self.victim = None
+            return "250 OK"
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    inbox = KillingInbox()
+    ctl = Controller(inbox, hostname="127.0.0.1", port=port)
+    ctl.start()
+    try:
+        monkeypatch.setenv("AIRFLOW_CONN_PANTAU_SMTP",
+                           f"smtp://127.0.0.1:{port}?disable_tls=true&disable_ssl=true&timeout=10&retry_limit=0")
+        res = publish(small_model, cfg, url=warehouse_url, pool=render_pool)
+        code = ("from pantau.report.delivery import deliver; "
+                f"deliver({res.report_id!r}, url={warehouse_url!r}, recipients=['a@example.go.id'], attempts=1)")
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "plugins")}
+        child = subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.PIPE)
+        inbox.victim = child.pid
+        _, err = child.communicate(timeout=120)
+        assert child.returncode == -signal.SIGKILL, err.decode()[-2000:]
+        assert len(inbox.messages) == 1
+
+        try:                                   # the task retry, at once
+            deliver(res.report_id, url=warehouse_url, recipients=["a@example.go.id"], attempts=1)
+            retried: Exception | None = None
+        except DeliveryError as exc:
+            retried = exc
+        assert len(inbox.messages) == 1, "the retry sent the circular a second time"
+        assert isinstance(retried, DeliveryUncertain) and "still `sending`" in str(retried)
+        assert _recipient_states(conn, res.report_id) == {"a@example.go.id": "sending"}
+        with pytest.raises(DeliveryUncertain, match="outcome unknown for a@example.go.id"):
+            deliver(res.report_id, url=warehouse_url, recipients=["a@example.go.id"], attempts=1, stale_after_s=0)
+        assert len(inbox.messages) == 1
+        assert _recipient_states(conn, res.report_id) == {"a@example.go.id": "unknown"}
+        assert _attempt_rows(conn, res.report_id) == [(1, "unknown")]
+        with conn.cursor() as cur:
+            cur.execute("SELECT delivery_status FROM audit.report WHERE report_id = %s", (res.report_id,))
+            assert cur.fetchone() == ("unknown",)
+            cur.execute("SELECT message_id FROM audit.report_recipient WHERE report_id = %s", (res.report_id,))
+            stored_id = cur.fetchone()[0]
+        assert email.message_from_bytes(inbox.messages[0][2])["Message-ID"] == stored_id  # findable in the mailbox
+
+        out = deliver(res.report_id, url=warehouse_url, recipients=["a@example.go.id"], attempts=1, force=True)
+        assert out.status == "sent" and out.attempts == 2 and len(inbox.messages) == 2
+        deliver(res.report_id, url=warehouse_url, recipients=["a@example.go.id"], attempts=1)
+        assert len(inbox.messages) == 2
+        assert _attempt_rows(conn, res.report_id) == [(1, "unknown"), (2, "sent")]
+    finally:
+        ctl.stop()

@@ -284,3 +284,94 @@ def test_provider_declares_unavailable_endpoints(rows):
         assert [p.n_rows for p in pages] == [1]
         page = IsbClient(settings=rows.FAST).fetch(handle.isb_url(DS, "D197", 2025), dataset=DS, instansi="D197")
         assert page.n_rows == 3  # ISB still serves it
+
+
+# -- issue 19 point 2: a partition read across a page retry is re-read until it is one snapshot --
+def read_snapshot(c: InaprocClient, **kw):
+    """read_snapshot into plain lists (one per pass); returns (check, passes' pages)."""
+    passes: list[list] = []
+
+    class Sink(list):
+        def add(self, page):
+            self.append(page)
+
+    def new_sink():
+        passes.append(Sink())
+        return passes[-1]
+
+    check = c.read_snapshot(PATH, "D197", 2025, new_sink, limit=10, dataset=DS, instansi="D197", **kw)
+    return check, passes
+
+
+def fault_page_one_in_both_passes(sim) -> None:
+    """Page 1's first attempt times out in pass 1 and in pass 2 (cursor requests #1 and #4:
+    pass 1 is page 1, its retry, page 2; the second fault skips the two in between)."""
+    sim.add_fault("timeout", match="cursor=", times=1, delay=0.8)
+    sim.add_fault("timeout", match="cursor=", times=1, skip=2, delay=0.8)
+
+
+def test_inaproc_read_snapshot_rereads_from_page_one_after_a_retried_later_page(sim, rows):
+    sim.set_rows(DS, rows.paket(25))
+    sim.add_fault("timeout", match="cursor=", times=1, delay=0.8)  # page 1's first attempt
+    check, passes = read_snapshot(client(sim, rows))
+    assert (check.consistent, check.passes) == (True, 2)
+    assert "page 1 needed 2 attempts" in check.note
+    assert [[p.attempts for p in ps] for ps in passes] == [[1, 2, 1], [1, 1, 1]]
+    assert [r for p in passes[-1] for r in json.loads(p.body)["data"]] == rows.paket(25)
+    assert len(sim.requests()) == 4 + 3
+
+
+def test_inaproc_read_snapshot_accepts_two_identical_passes(sim, rows):
+    sim.set_rows(DS, rows.paket(25))
+    fault_page_one_in_both_passes(sim)
+    check, passes = read_snapshot(client(sim, rows))
+    assert (check.consistent, check.passes, len(passes)) == (True, 2, 2)
+    assert "passes 1 and 2 identical" in check.note
+    assert [p.body for p in passes[0]] == [p.body for p in passes[1]]
+
+
+def test_inaproc_read_snapshot_reports_a_source_that_changes_during_every_pass(sim, rows):
+    sim.set_rows(DS, rows.paket(25))
+    fault_page_one_in_both_passes(sim)
+
+    def change_during_page_one() -> None:  # while page 1 times out, in each pass
+        changed = 0
+        deadline = time.monotonic() + 10
+        while changed < 2 and time.monotonic() < deadline:
+            n_cursor = sum(1 for r in sim.requests() if r["query"].get("cursor"))
+            if (changed, n_cursor) in ((0, 1), (1, 4)):
+                changed += 1
+                sim.set_rows(DS, rows.paket(25, start=changed * 3))  # 3 packages withdrawn, 3 added
+            time.sleep(0.002)
+
+    import threading
+
+    watcher = threading.Thread(target=change_during_page_one, daemon=True)
+    watcher.start()
+    check, passes = read_snapshot(client(sim, rows), max_passes=2)
+    watcher.join(5)
+    assert (check.consistent, check.passes, len(passes)) == (False, 2, 2)
+    assert "not one snapshot after 2 pass(es)" in check.note and "pass 2: page 1 needed 2 attempts" in check.note
+
+
+def test_inaproc_read_snapshot_first_page_retry_needs_no_reread(sim, rows):
+    sim.set_rows(DS, rows.paket(25))
+    sim.add_fault("timeout", match=PATH, times=1, delay=0.8)  # the very first request
+    check, passes = read_snapshot(client(sim, rows))
+    assert (check.consistent, check.passes, check.note, len(passes)) == (True, 1, None, 1)
+    assert [p.attempts for p in passes[0]] == [2, 1, 1] and len(sim.requests()) == 4
+
+
+def test_inaproc_pass_problems_reads_meta_total_when_sent():
+    """The documented envelope has no `meta.total`; when a gateway sends one it is checked."""
+    from datetime import datetime, timezone
+
+    from pantau.sources.inaproc import InaprocPage, pass_problems
+
+    def page(no: int, n: int, total: int | None) -> InaprocPage:
+        return InaprocPage(page_no=no, body=b"{}", http_status=200, fetched_at=datetime.now(timezone.utc), url="u",
+                           n_rows=n, total=total)
+
+    assert pass_problems([page(0, 10, 20), page(1, 10, 20)]) == []
+    assert pass_problems([page(0, 10, 20), page(1, 10, 19)]) == ["meta.total changed between pages: [19, 20]"]
+    assert pass_problems([page(0, 10, 25), page(1, 10, 25)]) == ["meta.total is 25 but 20 rows were received"]

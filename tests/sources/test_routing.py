@@ -212,3 +212,15 @@ def test_inaproc_connection_wins_over_env(monkeypatch):
     assert routing.inaproc_credentials() == ("https://data.example.test/api", "conn-token")
     monkeypatch.delenv("AIRFLOW_CONN_PANTAU_INAPROC")
     assert routing.inaproc_credentials() == ("http://127.0.0.1:9/env-api", "env-token")
+
+
+@pytest.mark.parametrize("conn_value", [
+    "https://:tok-en@data.example.test/api",
+    json.dumps({"conn_type": "http", "host": "https://data.example.test/api", "password": "tok-en"}),
+])
+def test_inaproc_connection_in_uri_or_json_form_gives_the_same_base_url(monkeypatch, conn_value):
+    """A URI-form Connection is split by Airflow into conn_type/host/schema: the scheme must come
+    back from conn_type and the path from schema (not `api://…`)."""
+    monkeypatch.delenv("PANTAU_INAPROC_URL", raising=False)
+    monkeypatch.setenv("AIRFLOW_CONN_PANTAU_INAPROC", conn_value)
+    assert routing.inaproc_credentials() == ("https://data.example.test/api", "tok-en")

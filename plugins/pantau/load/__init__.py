@@ -9,13 +9,15 @@ Import-light on purpose (DAG files import this): pandas is imported only inside
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Callable
 
 from pantau import db
-from pantau.load.merge import (FetchNotValidated, LoadError, LoadResult, check_snapshot_order, lock_partition,
-                               merge_partition, read_partition)
+from pantau.load.merge import (FetchNotValidated, LoadError, LoadResult, PartitionBusy, StaleFetch,
+                               check_snapshot_order, lock_partition, merge_partition, read_partition)
 
-__all__ = ["load_fetch", "LoadResult", "LoadError", "FetchNotValidated"]
+__all__ = ["load_fetch", "LoadResult", "LoadError", "FetchNotValidated", "StaleFetch", "PartitionBusy"]
+log = logging.getLogger(__name__)
 
 
 def _as_date(value: dt.date | str) -> dt.date:
@@ -40,6 +42,10 @@ def load_fetch(fetch_id: int, snapshot_date: dt.date | str, *, url: str | None =
     critical rule and must have checked the rows now in staging, else `FetchNotValidated` (a
     `LoadError`). `allow_unvalidated` loads a never-validated fetch on purpose (logged with
     validation_run_id NULL); a critically failed validation is refused regardless.
+    Refused too (issue 19): a fetch older than one already loaded for the partition (`StaleFetch`),
+    and a wait for another loader of the partition beyond `lock_timeout` (`PartitionBusy`). A fetch
+    that is not one consistent snapshot (`raw.fetch.snapshot_consistent = false`) is loaded without
+    marking anything deleted; `audit.load_log.deletes_skipped` says why.
     Counts: `rows_in = rows_accepted + rows_quarantined + rows_collapsed + rows_dropped`.
     `_fail_after` is a test hook called with a step name after each statement.
     """
@@ -64,12 +70,16 @@ def load_fetch(fetch_id: int, snapshot_date: dt.date | str, *, url: str | None =
             cur.execute(
                 "UPDATE audit.load_log SET finished_at = clock_timestamp(), rows_in = %s, rows_loaded = %s, "
                 "rows_quarantined = %s, rows_deleted = %s, rows_history = %s, rows_accepted = %s, "
-                "rows_collapsed = %s, rows_dropped = %s, validation_run_id = %s, status = 'ok' WHERE load_id = %s",
+                "rows_collapsed = %s, rows_dropped = %s, validation_run_id = %s, deletes_skipped = %s, "
+                "status = 'ok' WHERE load_id = %s",
                 (result.rows_in, result.rows_loaded, result.rows_quarantined, result.rows_deleted,
                  result.rows_history, result.rows_accepted, result.rows_collapsed, result.rows_dropped,
-                 result.validation_run_id, load_id),
+                 result.validation_run_id, result.deletes_skipped, load_id),
             )
         conn.commit()
+        if result.deletes_skipped:
+            log.warning("load %s fetch %s (%s): no rows marked deleted: %s", load_id, fetch_id,
+                        partition.src_partition, result.deletes_skipped)
         return result
     except BaseException as exc:
         conn.rollback()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Mapping
 
+from pantau import ids
 from pantau.config import CONFIG_DIR
 
 if TYPE_CHECKING:
@@ -45,9 +46,14 @@ def _read(path) -> dict[str, Any]:
 
 
 def load_pemda_config(kd_klpd: str) -> dict[str, Any]:
-    """Merged configuration for one KLPD (default only when the KLPD has no file of its own)."""
-    base = _read(CONFIG_DIR / "pemda" / "default.yaml")
-    own = CONFIG_DIR / "pemda" / f"{kd_klpd}.yaml"
+    """Merged configuration for one KLPD (default only when the KLPD has no file of its own).
+
+    `kd_klpd` names a file, so it is checked against its code pattern and the file resolved under
+    `pemda/` (`InvalidIdentifier` / `UnsafePath`): `../../x/evil` must not read a foreign YAML."""
+    ids.check_kd_klpd(kd_klpd)
+    pemda_dir = CONFIG_DIR / "pemda"
+    base = _read(ids.resolve_under(pemda_dir, "default.yaml", what="pemda config"))
+    own = ids.resolve_under(pemda_dir, f"{kd_klpd}.yaml", what="pemda config")
     cfg = deep_merge(base, _read(own)) if own.exists() else base
     cfg["_sumber"] = own.name if own.exists() else "default.yaml"
     validate_config(cfg)

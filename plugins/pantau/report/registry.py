@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from pantau import ids
+
 
 class RegistryConflict(RuntimeError):
     """The same report id was rendered to different bytes: rendering is not deterministic."""
@@ -49,7 +51,13 @@ def _row(r) -> ReportRow:
 
 def register(conn, row: ReportRow, *, model_sha256: str, config_sha256: str, template_sha256: str,
              n_lagging_pd: int, n_packages: int, n_review: int, period: str | None) -> ReportRow:
-    """Insert the report, or confirm an identical earlier one (same id and bytes: idempotent)."""
+    """Insert the report, or confirm an identical earlier one (same id and bytes: idempotent).
+
+    The row's identifiers and relative path are checked first (`pantau.ids`): `verify` and
+    `deliver` open `OUTPUT_DIR/<path>`, so a registered `../` would point them outside it."""
+    ids.check_report_id(row.report_id)
+    ids.check_kd_klpd(row.kd_klpd)
+    ids.check_relative_path(row.path, what="registered report path")
     with conn.cursor() as cur:
         cur.execute(
             """INSERT INTO audit.report (report_id, path, sha256, n_bytes, pages, kd_klpd, tahun, period, as_of,

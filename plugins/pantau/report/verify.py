@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPORT_ID_BYTES = re.compile(rb"SE-[A-Za-z0-9]{1,16}-\d{4}-[0-9a-f]{12}")
+from pantau.ids import REPORT_ID_IN_BYTES, UnsafePath, check_relative_path, resolve_under
+
+REPORT_ID_BYTES = REPORT_ID_IN_BYTES
 
 
 @dataclass
@@ -34,9 +35,14 @@ def _first_difference(a: bytes, b: bytes) -> int | None:
 
 
 def _registered_copy(rel_path: str) -> Path:
+    """The registered PDF under OUTPUT_DIR. The stored path is data: a row written before paths
+    were checked may hold `../`, so it is checked and resolved under OUTPUT_DIR (`UnsafePath`)
+    before any file is opened."""
     from pantau.report.build import circulars_dir
 
-    return circulars_dir().parent / rel_path
+    root = circulars_dir().parent
+    check_relative_path(rel_path, what="registered report path", root=str(root))
+    return resolve_under(root, rel_path, what="registered report path")
 
 
 def verify_bytes(data: bytes, *, url: str | None = None) -> Verdict:
@@ -71,8 +77,12 @@ def verify_bytes(data: bytes, *, url: str | None = None) -> Verdict:
             why = (f"altered: the file names circular {rid}, registered with sha256 {claimed.sha256}, "
                    f"but its sha256 is {digest}")
             details = [f"size: file {len(data)} bytes, registered {claimed.n_bytes} bytes"]
-            original = _registered_copy(claimed.path)
-            if original.is_file():
+            try:
+                original: Path | None = _registered_copy(claimed.path)
+            except UnsafePath as exc:
+                details.append(f"registered copy not read: {exc}")
+                original = None
+            if original is not None and original.is_file():
                 diff = _first_difference(data, original.read_bytes())
                 if diff is not None:
                     details.append(f"first differing byte at offset {diff}")

@@ -378,6 +378,21 @@ def isb_url(dataset: str, instansi: str | list[str], tahun: int, registry: Mappi
     return url
 
 
+def _inaproc_base_url(conn: Any) -> str | None:
+    """Base URL from a Connection in either form Airflow accepts.
+
+    JSON form: `host` holds the whole URL. URI form (`https://data.inaproc.id/api`): Airflow splits
+    it into conn_type `https`, host `data.inaproc.id` and schema `api` (the path), so the scheme
+    comes from conn_type and the path from schema."""
+    host = conn.host or ""
+    if not host or host.startswith(("http://", "https://")):
+        return host or None
+    scheme = conn.conn_type if conn.conn_type in ("http", "https") else "https"
+    port = f":{conn.port}" if conn.port else ""
+    path = (conn.schema or "api").strip("/")
+    return f"{scheme}://{host}{port}/{path}"
+
+
 def inaproc_credentials(config: Mapping[str, Any] | None = None) -> tuple[str, str]:
     """(base_url, token): the Airflow Connection first (what an operator set in the UI or a
     secrets backend), then env vars (runs outside Airflow: demo, tests, bench)."""
@@ -386,11 +401,7 @@ def inaproc_credentials(config: Mapping[str, Any] | None = None) -> tuple[str, s
     url = token = None
     conn = _airflow_connection(conn_id)
     if conn is not None:
-        host = conn.host or ""
-        if host and not host.startswith(("http://", "https://")):
-            port = f":{conn.port}" if conn.port else ""
-            host = f"{conn.schema or 'https'}://{host}{port}/api"
-        url, token = host or None, conn.password or None
+        url, token = _inaproc_base_url(conn), conn.password or None
     url = url or os.environ.get(cfg.get("url_env", "PANTAU_INAPROC_URL")) or cfg.get("base_url")
     token = token or os.environ.get(cfg.get("token_env", "PANTAU_INAPROC_TOKEN"))
     if not token:
