@@ -141,6 +141,10 @@ def test_asset_event_lists_every_partition(run):
     assert extra["failed"] == [BROKEN]
 
 
-def test_deterministic_failure_costs_seconds_not_minutes(run):
-    # The old DAG retried 3× with 30 s exponential backoff (≈ 3.5 min) before failing.
-    assert run["seconds"] < 120, run["seconds"]
+def test_no_task_of_the_run_was_retried(run):
+    """The old DAG retried the 404 three times with 30 s exponential backoff (≈ 3.5 min) before
+    failing. The wall time is printed, not asserted (speed targets live in bench/): what must hold
+    is that no task instance of the run needed a second try."""
+    print(f"extract_spse with one 404 partition: {run['seconds']:.1f} s")
+    retried = {k: v for k, v in run["tis"].items() if v[1] > 1}
+    assert not retried, retried

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 from psycopg2 import sql
 
 from pantau.datasets import LINEAGE_COLUMNS, spec
+from pantau.db import lock_key
 
 if TYPE_CHECKING:  # pandas is imported lazily: DAG files import pantau.load at parse time
     import pandas as pd
@@ -47,7 +48,6 @@ if TYPE_CHECKING:  # pandas is imported lazily: DAG files import pantau.load at 
 # cells are escaped (backslash → \\), so a value that is literally "\N" now stays text (the former
 # CSV path read it back as NULL).
 NULL_MARK = r"\N"
-_STAGING_LOCK_NS = 727_005  # advisory-lock namespace: one writer per fetch at a time
 _INT_TYPES = {"bigint", "integer"}
 CHUNK_ROWS = 50_000  # rows per COPY chunk (~10 MB of text for 24 columns)
 QUEUE_CHUNKS = 3  # chunks built ahead of the sender
@@ -301,13 +301,13 @@ def write_staging(conn: "psycopg2.extensions.connection", dataset: str, fetch_id
 
     Runs inside the caller's transaction and does **not** commit: the DELETE of earlier rows and
     the COPY become visible together when the caller commits (e.g. `with pantau.db.transaction()
-    as conn:`), so a crash never leaves a half-written fetch. A transaction-level advisory lock
-    per fetch serialises two writers of the same fetch.
+    as conn:`), so a crash never leaves a half-written fetch. A per-fetch row lock
+    (`pantau.db.lock_key`, which no auditor can hold) serialises two writers of the same fetch.
     """
     frame, cols = prepare_frame(dataset, fetch_id, df)
     with conn.cursor() as cur:
         cur.execute("SET LOCAL TimeZone = 'Asia/Jakarta'")
-        cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_STAGING_LOCK_NS, int(fetch_id) % 2_147_483_647))
+        lock_key(cur, f"staging:{int(fetch_id)}")
         cur.execute(
             sql.SQL("DELETE FROM {}.{} WHERE fetch_id = %s").format(sql.Identifier("staging"), sql.Identifier(dataset)),
             (fetch_id,),

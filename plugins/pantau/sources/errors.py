@@ -12,7 +12,13 @@ import re
 from typing import Any
 
 # ISB keys live in the URL path: /isb-2/api/{key}/json/... (also /isb/api/.., /csv/..).
-_ISB_KEY = re.compile(r"(/api/)(?!satudata/|v1/|legacy/)([^/?#\s]+)(/(?:json|csv|xml)/)", re.IGNORECASE)
+_ISB_KEY = re.compile(r"(/api/)(?!satudata/|v1/|legacy/)([^/?#\s\"']+)(/(?:json|csv|xml)/)", re.IGNORECASE)
+# The same rules as the SQL side (audit.redact_url, 035_lineage.sql): a long key-like path segment
+# after /api/, credentials in the authority part, and token-like query parameters.
+_API_KEY_SEGMENT = re.compile(r"(/api/)(?!satudata/|v1/|legacy/)[0-9A-Za-z-]{16,}(/)")
+_USERINFO = re.compile(r"(://)[^/@\s\"']+@")
+_QUERY_SECRET = re.compile(
+    r"([?&](?:token|access_token|api_key|apikey|key|secret|password|signature)=)[^&#\s\"']*", re.IGNORECASE)
 _BEARER = re.compile(r"(Bearer\s+)[^\s'\"]+", re.IGNORECASE)
 _SECRETS: set[str] = set()  # tokens registered by clients at construction; redacted verbatim
 REDACTED = "***"
@@ -25,8 +31,20 @@ def register_secret(secret: str | None) -> None:
 
 
 def redact(text: Any) -> str:
-    """Text safe for logs, exceptions and `raw.fetch`: ISB URL keys and tokens replaced by ***."""
-    out = _ISB_KEY.sub(lambda m: f"{m.group(1)}{REDACTED}{m.group(3)}", str(text))
+    """Text safe for logs, exceptions and `raw.fetch`: ISB URL keys, credentials, token-like query
+    parameters, Bearer tokens and registered secrets replaced by ***.
+
+    The one redaction of the Python side (exceptions, `raw.fetch.url`, the urllib3 log filter in
+    `pantau.sources.http`); it covers at least what `audit.redact_url` covers in SQL.
+    """
+    out = str(text)
+    if "/api/" in out:
+        out = _ISB_KEY.sub(lambda m: f"{m.group(1)}{REDACTED}{m.group(3)}", out)
+        out = _API_KEY_SEGMENT.sub(lambda m: f"{m.group(1)}{REDACTED}{m.group(2)}", out)
+    if "@" in out:
+        out = _USERINFO.sub(lambda m: f"{m.group(1)}{REDACTED}@", out)
+    if "=" in out:
+        out = _QUERY_SECRET.sub(lambda m: f"{m.group(1)}{REDACTED}", out)
     out = _BEARER.sub(lambda m: f"{m.group(1)}{REDACTED}", out)
     for secret in _SECRETS:
         out = out.replace(secret, REDACTED)

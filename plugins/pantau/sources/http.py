@@ -24,6 +24,43 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 MiB = 1024 * 1024
 
+#: Loggers of the HTTP stack that print request lines (urllib3 DEBUG: '"GET /isb-2/api/<key>/json/…"').
+#: A filter on a logger applies only to records created by that very logger, not to its children's
+#: records passing through, so each one gets the filter.
+HTTP_LOGGERS = ("urllib3", "urllib3.connectionpool", "urllib3.connection", "urllib3.poolmanager",
+                "urllib3.response", "urllib3.util.retry", "requests")
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites a log record's message (and traceback text) through `errors.redact` (issue 19 p. 15)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 — a broken record is the handler's problem, not ours
+            return True
+        cleaned = E.redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = E.redact(logging.Formatter().formatException(record.exc_info))
+        return True
+
+
+_REDACTING_FILTER = RedactingFilter()
+
+
+def install_log_redaction() -> None:
+    """Attach the redacting filter to every HTTP-stack logger (idempotent; runs at import)."""
+    names = set(HTTP_LOGGERS) | {n for n in logging.Logger.manager.loggerDict if n.startswith("urllib3.")}
+    for name in sorted(names):
+        logger = logging.getLogger(name)
+        if _REDACTING_FILTER not in logger.filters:
+            logger.addFilter(_REDACTING_FILTER)
+
+
+install_log_redaction()
+
 
 @dataclass(frozen=True)
 class HttpSettings:

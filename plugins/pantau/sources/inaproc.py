@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterator, Mapping, Protocol
 import requests
 
 from pantau.sources import errors as E
+from pantau.sources import jsondecode
 from pantau.sources.http import (
     client_settings,
     HttpResponse,
@@ -264,7 +265,9 @@ class InaprocClient:
         """Classify one response: a good page, or the named error (carrying the page as received)."""
         page = InaprocPage.from_response(resp, page_no, cursor=cursor, request_id=resp.headers.get("x-request-id"))
         try:
-            doc = json.loads(resp.body)
+            # The tolerant decoder: invalid UTF-8 or a nesting bomb in one value marks its row later
+            # (normalise), it must not fail the whole fetch here.
+            doc = jsondecode.loads(resp.body)[0]
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             kind = classify_json_error(resp.body, exc)
             if resp.status >= 400:

@@ -17,6 +17,7 @@ import re
 import requests
 
 from pantau.sources import errors as E
+from pantau.sources import jsondecode
 from pantau.sources.http import (
     client_settings,
     HttpResponse,
@@ -97,8 +98,10 @@ def classify(resp: HttpResponse, ctx: dict) -> Page:
         raise E.IsbUrlNotDefined(
             f"ISB does not know this URL: {E.redact(body[:200].decode('utf-8', 'replace'))!r}", **kw)
     try:
-        doc = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        # tolerant: an invalid UTF-8 byte, a NUL or deep nesting in one value must not refuse the
+        # whole year's body (issue 19 point 5); the affected rows are quarantined after landing
+        doc, _ = jsondecode.loads(body)
+    except json.JSONDecodeError as exc:
         raise format_error(classify_json_error(body, exc), body, "an ISB JSON array", **kw) from None
     if isinstance(doc, dict) and isinstance(doc.get("data"), list):  # defensive, seen in some clients
         doc = doc["data"]

@@ -9,6 +9,7 @@ quarantine the row with a reason instead of the task crashing.
 from __future__ import annotations
 
 import json
+import math
 from decimal import Decimal
 from typing import Any, Callable
 
@@ -16,16 +17,19 @@ import pandas as pd
 
 from pantau.datasets import DatasetSpec, spec as dataset_spec
 from pantau.sources import aliases
+from pantau.sources.jsondecode import DECODE_ISSUES_KEY, MAX_DEPTH, TOO_DEEP
 from pantau.sources.parsing import (
     clean_list,
     clean_text,
     explode_kd_rup,
     is_blank,
+    make_storable,
     parse_bool,
     parse_date,
     parse_decimal,
     parse_int,
     parse_timestamp,
+    unstorable_reason,
 )
 
 __all__ = ["normalize_records", "explode_kd_rup", "flatten_bapbast", "UNPARSED_KEY", "FILLED_KEY"]
@@ -34,9 +38,44 @@ UNPARSED_KEY = "_unparsed"   # extra[UNPARSED_KEY][column] = original value that
 FILLED_KEY = "_filled_from_request"  # extra[FILLED_KEY] = columns filled from the request context
 
 # Multi-valued text columns: one separator (";") so SPSE "APBD;APBDP" and v6 "APBD,APBDP" agree.
-_LIST_TOKEN: dict[str, str | None] = {"kd_rup": r"\d+", "sumber_dana": None, "mak": None}
+# kd_rup items become bigint bridge rows: at most 18 digits, so every item is below 2^63.
+_LIST_TOKEN: dict[str, str | None] = {"kd_rup": r"\d{1,18}", "sumber_dana": None, "mak": None}
 
 _CENTS = Decimal("0.01")
+
+#: Value ranges of the staging column types (issue 19 point 5): a value outside its column's range
+#: is quarantined with its original, instead of COPY failing the whole partition.
+INT_RANGES: dict[str, tuple[int, int]] = {"bigint": (-2**63, 2**63 - 1), "integer": (-2**31, 2**31 - 1)}
+MONEY_LIMIT = Decimal(10) ** 18      # numeric(20,2): 18 digits before the point
+NUMERIC_LIMIT = Decimal(10) ** 38    # unconstrained numeric (quantities, %): far beyond any real value
+
+#: Text length caps by column kind (issue 19 point 6). A longer value is quarantined, not
+#: truncated: a cut name or description would load silently different facts into core and the
+#: Sekda's circular, while the quarantine row names the field and length, and raw keeps the bytes.
+#: The caps are far above real values (sources.md samples: names < 300, descriptions < 5,000
+#: characters) and far below what breaks rendering (a 1 MB name made an 830-page PDF).
+TEXT_CAPS: dict[str, int] = {"name": 1_000, "code": 1_000, "list": 20_000, "free": 10_000}
+_CODE_PREFIXES = ("kd_", "kode_", "npwp", "nip_", "no_", "id_")
+PREVIEW_CHARS = 120   # characters of an over-long value kept in extra._unparsed
+
+
+def text_kind(column: str) -> str:
+    """Kind of a text column for TEXT_CAPS: name, code, list (';'-joined) or free text."""
+    if column in _LIST_TOKEN:
+        return "list"
+    if column.startswith("nama_") or "_nama" in column:
+        return "name"
+    if column.startswith(_CODE_PREFIXES):
+        return "code"
+    return "free"
+
+
+class ValueTooLong(ValueError):
+    """A text value above its column's cap; ``kept`` is the preview stored in extra._unparsed."""
+
+    def __init__(self, column: str, text: str, cap: int) -> None:
+        self.kept = f"{text[:PREVIEW_CHARS]}… [{len(text)} characters, cap {cap} for {column}]"
+        super().__init__(f"{column}: {len(text)} characters, cap {cap}")
 
 _PARSERS: dict[str, Callable[[Any], Any]] = {
     "bigint": parse_int,
@@ -176,9 +215,14 @@ class _Normalizer:
             raw = chosen[name][1] if name in chosen else None
             try:
                 values[name] = parse(raw)
-            except (ValueError, TypeError, OverflowError):
+            except Exception as exc:  # noqa: BLE001 — any bad value quarantines its row, never the partition
                 values[name] = None
-                unparsed[name] = raw
+                unparsed[name] = exc.kept if isinstance(exc, ValueTooLong) else raw
+        issues = extra.pop(DECODE_ISSUES_KEY, None)
+        if isinstance(issues, dict):  # repaired at decode (invalid UTF-8, NUL, surrogate, depth)
+            for field, what in issues.items():
+                col = aliases.canonical_name(self.s.name, field, self.columns) or field
+                unparsed.setdefault(col, what)
         filled = [name for name in self.fill if values.get(name) is None and name not in unparsed]
         for name in filled:
             values[name] = self.parsers[name](self.fill[name])
@@ -186,26 +230,92 @@ class _Normalizer:
             extra[UNPARSED_KEY] = unparsed
         if filled:
             extra[FILLED_KEY] = filled
+        if extra:
+            extra = _jsonb_safe(extra, 0)
         return values, extra
 
 
 def _column_parser(name: str, pg_type: str) -> Callable[[Any], Any]:
-    """The parser of one column; list columns get one separator; it raises ValueError if unusable."""
-    if pg_type == "text" and name in _LIST_TOKEN:
-        pattern = _LIST_TOKEN[name]
-        return lambda raw: clean_list(raw, token_pattern=pattern)
+    """The parser of one column, range- and storage-checked for its pg type; it raises ValueError
+    (or any exception, caught by the normaliser) when the value cannot be stored as it is."""
+    if pg_type == "text":
+        return _text_parser(name)
     base = _PARSERS[pg_type]
+    if pg_type in INT_RANGES:
+        lo, hi = INT_RANGES[pg_type]
+
+        def integer(raw: Any) -> Any:
+            value = base(raw)
+            if value is not None and not lo <= value <= hi:
+                raise ValueError(f"{name}: {value} outside the {pg_type} range")
+            return value
+
+        return integer
+    if pg_type == "numeric":
+        def number(raw: Any) -> Any:
+            value = parse_decimal(raw)
+            if value is not None and abs(value) >= NUMERIC_LIMIT:
+                raise ValueError(f"{name}: {value} too large for a quantity")
+            return value
+
+        return number
     if pg_type != "numeric(20,2)":
         return base
 
     def money(raw: Any) -> Any:
-        value = base(raw)
+        value = parse_decimal(raw, money=True)
+        if value is not None and abs(value) >= MONEY_LIMIT:
+            raise ValueError(f"{name}: {value} outside numeric(20,2)")
         if value is not None and value.as_tuple().exponent >= -2:
             # same representation for 1000, 1000.0 and "1.000,00"; more decimals are kept, never rounded
             value = value.quantize(_CENTS)
         return value
 
     return money
+
+
+def _text_parser(name: str) -> Callable[[Any], Any]:
+    """Text (or ';'-list) parser with the column's length cap and PostgreSQL's character rules."""
+    cap = TEXT_CAPS[text_kind(name)]
+    if name in _LIST_TOKEN:
+        pattern = _LIST_TOKEN[name]
+
+        def base(raw: Any) -> Any:
+            return clean_list(raw, token_pattern=pattern)
+    else:
+        base = clean_text
+
+    def text(raw: Any) -> Any:
+        value = base(raw)
+        if value is None:
+            return None
+        if len(value) > cap:
+            raise ValueTooLong(name, value, cap)
+        reason = unstorable_reason(value)
+        if reason:
+            raise ValueError(f"{name}: {reason}")
+        return value
+
+    return text
+
+
+def _jsonb_safe(value: Any, depth: int) -> Any:
+    """``value`` as PostgreSQL's jsonb accepts it: no NaN/Infinity, NUL or lone surrogate, bounded
+    depth (issue 19 point 5: one such value in ``extra`` used to fail the COPY of the partition)."""
+    t = type(value)
+    if t is str:
+        return make_storable(value) if unstorable_reason(value) else value
+    if t is float:
+        return value if math.isfinite(value) else repr(value)
+    if t is dict or t is list:
+        if depth >= MAX_DEPTH:
+            return TOO_DEEP
+        if t is list:
+            return [_jsonb_safe(v, depth + 1) for v in value]
+        return {_jsonb_safe(str(k), depth + 1): _jsonb_safe(v, depth + 1) for k, v in value.items()}
+    if t is Decimal and not value.is_finite():
+        return str(value)
+    return value
 
 
 def _frame(s: DatasetSpec, rows: list[tuple[dict[str, Any], dict]]) -> pd.DataFrame:

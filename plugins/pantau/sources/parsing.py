@@ -47,6 +47,12 @@ _MONTHS = {
     "aug": 8, "agu": 8, "agt": 8, "sep": 9, "oct": 10, "okt": 10, "nov": 11, "nop": 11, "dec": 12, "des": 12,
 }
 _TAG_RE = re.compile(r"<[A-Za-z/!][^>]*>")
+# A "<" that a browser would read as the start of markup (tag, end tag, comment, PI).
+_MARKUP_START_RE = re.compile(r"<(?=[A-Za-z/!?])")
+# Lone UTF-16 surrogates (JSON "\ud800", or invalid UTF-8 bytes decoded with surrogateescape):
+# PostgreSQL cannot store them in text or jsonb.
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+REPLACEMENT_CHAR = "\ufffd"
 _BLOCK_TAGS = {"p", "br", "div", "li", "tr", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6"}
 _TRUE = {"true", "t", "1", "yes", "y", "ya"}
 _FALSE = {"false", "f", "0", "no", "n", "tidak"}
@@ -130,11 +136,13 @@ def _date_text(value: str, z_is_local: bool) -> date:
     return _timestamp_text(value, z_is_local).date()
 
 
-def parse_decimal(value: Any) -> Decimal | None:
+def parse_decimal(value: Any, *, money: bool = False) -> Decimal | None:
     """Exact money/quantity: JSON int/float or text ("1.234,56", "Rp 1.000") → Decimal.
 
     Floats go through ``repr`` (shortest round-trip text), so 999995334.78 becomes
     Decimal('999995334.78'), never the binary expansion 999995334.77999997...
+    ``money`` says the column holds Rupiah (numeric(20,2)): see :func:`_decimal_text` for why that
+    decides ``"1.234"``.
     """
     if is_blank(value):
         return None
@@ -147,32 +155,87 @@ def parse_decimal(value: Any) -> Decimal | None:
             raise ValueError(f"non-finite number {value!r}")
         return Decimal(repr(value))
     if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"non-finite number {value!r}")
         return value
     if not isinstance(value, str):
         raise ValueError(f"not a number: {value!r}")
-    return _decimal_text(value)
+    return _decimal_text(value, money=money)
 
 
-def _decimal_text(value: str) -> Decimal:
-    """Text numbers in Indonesian (``.`` thousands, ``,`` decimals) or plain JSON-like notation."""
-    s = re.sub(r"^(rp\.?)", "", value.translate(ZERO_WIDTH).strip(), flags=re.I).strip().replace(" ", "")
-    if "," in s and "." in s:
-        # the right-most separator is the decimal one: "1.234,56" (id) or "1,234.56" (en)
-        thousands = "." if s.rfind(",") > s.rfind(".") else ","
-        s = s.replace(thousands, "").replace(",", ".")
-    elif s.count(",") == 1:
-        s = s.replace(",", ".")  # "1234,56"
-    elif s.count(",") > 1:
-        s = s.replace(",", "")  # "1,234,567"
-    elif s.count(".") > 1:
-        s = s.replace(".", "")  # "1.234.567"
+class AmbiguousNumber(ValueError):
+    """Text such as ``"1.234"`` in a non-money column: 1234 (Indonesian thousands) or 1.234?"""
+
+
+_CURRENCY_RE = re.compile(r"^(?:rp|idr)\.?", re.IGNORECASE)
+_GROUPED_RE = {".": re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+"), ",": re.compile(r"[1-9]\d{0,2}(?:,\d{3})+")}
+_MACHINE_RE = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def _decimal_text(value: str, *, money: bool = False) -> Decimal:
+    """Text numbers in Indonesian (``.`` thousands, ``,`` decimals) or machine notation, exactly.
+
+    The rule (issue 19 point 1; this docstring is its reference):
+
+    * ``Rp``/``IDR`` prefix, spaces, a trailing ``,-`` and a sign are allowed; then only digits,
+      ``.`` and ``,`` (or machine exponent notation, ``"1e21"``, range-checked by the caller).
+    * Both separators: the right-most is the decimal one, the other must group by three
+      (``1.234.567,89`` id, ``1,234,567.89`` en); a bad grouping (``1.23.4,5``) is an error.
+    * One separator several times: it groups thousands and must group by three (``1.234.567``).
+    * One separator once: followed by other than three digits it is the decimal point
+      (``1234.56``, ``1234,5``). Followed by exactly three digits after a 1–3 digit head
+      (``1.234``, ``1,000``) it is ambiguous — thousands, or three decimals? Money columns are
+      Rupiah with at most two decimals (numeric(20,2), sources.md §0.7), so there three decimals
+      cannot be meant: it is thousands (``"Rp 1.234"`` and ``"1.000"`` → 1234 and 1000). An
+      explicit ``Rp`` says the same for any column. Elsewhere (quantities, percentages) the value
+      is refused as :class:`AmbiguousNumber` and the row is quarantined, never guessed.
+    """
+    s = value.translate(ZERO_WIDTH).strip().replace("\u00a0", " ")
+    sign = ""
+    if s[:1] in "+-":
+        sign, s = s[0], s[1:].lstrip()
+    s, n_currency = _CURRENCY_RE.subn("", s)
+    s = s.replace(" ", "")
+    if s[:1] in "+-" and not sign:  # "Rp -1.000"
+        sign, s = s[0], s[1:]
+    if s.endswith((",-", ".-")):  # "Rp 1.000,-": no cents
+        s = s[:-2]
     try:
-        d = Decimal(s)
+        d = Decimal(sign + _plain_number(s, thousands_default=money or bool(n_currency), original=value))
     except InvalidOperation:
         raise ValueError(f"not a number: {value!r}") from None
     if not d.is_finite():
         raise ValueError(f"non-finite number {value!r}")
     return d
+
+
+def _plain_number(s: str, *, thousands_default: bool, original: str) -> str:
+    """Separator-free machine text of ``s`` (digits, ``.`` and ``,`` only) by the rule above."""
+    dots, commas = s.count("."), s.count(",")
+    if dots and commas:
+        dec = "." if s.rfind(".") > s.rfind(",") else ","
+        head, frac = s.rsplit(dec, 1)
+        group = "," if dec == "." else "."
+        if not (frac.isdigit() and frac.isascii() and _GROUPED_RE[group].fullmatch(head)):
+            raise ValueError(f"not a number (bad digit grouping): {original!r}")
+        return head.replace(group, "") + "." + frac
+    if dots + commas == 0 or (commas == 0 and ("e" in s or "E" in s)):
+        if not _MACHINE_RE.fullmatch(s):
+            raise ValueError(f"not a number: {original!r}")
+        return s
+    sep = "." if dots else ","
+    if dots + commas > 1:
+        if not _GROUPED_RE[sep].fullmatch(s):
+            raise ValueError(f"not a number (bad digit grouping): {original!r}")
+        return s.replace(sep, "")
+    head, tail = s.split(sep)
+    if not (tail.isdigit() and tail.isascii() and (head == "" or (head.isdigit() and head.isascii()))):
+        raise ValueError(f"not a number: {original!r}")
+    if len(tail) == 3 and _GROUPED_RE[sep].fullmatch(s):
+        if not thousands_default:
+            raise AmbiguousNumber(f"ambiguous number {original!r}: thousands separator or three decimals?")
+        return head + tail
+    return (head or "0") + "." + tail
 
 
 def parse_int(value: Any) -> int | None:
@@ -249,6 +312,8 @@ def clean_text(value: Any) -> str | None:
         return value.strip() or None   # the common case: no zero-width chars, tags or entities
     if isinstance(value, bool):
         text = "true" if value else "false"
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"non-finite number {value!r} where text was expected")
     elif isinstance(value, float) and value.is_integer():
         text = str(int(value))
     elif isinstance(value, (int, float, Decimal)):
@@ -259,11 +324,37 @@ def clean_text(value: Any) -> str | None:
         text = str(value)
     text = text.translate(ZERO_WIDTH)
     if _TAG_RE.search(text):
-        text = strip_html(text)
+        text = defang_markup(strip_html(text))
     elif "&" in text:
-        text = html.unescape(text)
+        text = defang_markup(html.unescape(text))
     text = text.strip()
     return text or None
+
+
+def defang_markup(text: str) -> str:
+    """Re-escape every ``<`` that would open markup, after entities were turned into characters.
+
+    Why (issue 19 point 12): a feed may send ``&lt;img src=x onerror=alert(1)&gt;``; unescaping it
+    into ``<img …>`` would store live markup that any HTML we publish could render. Plain text such
+    as ``R&D <5>`` or ``Nilai < 10 juta`` is untouched: only ``<`` before a letter, ``/``, ``!``
+    or ``?`` is written back as ``&lt;``.
+    """
+    return _MARKUP_START_RE.sub("&lt;", text) if "<" in text else text
+
+
+def unstorable_reason(text: str) -> str | None:
+    """Why PostgreSQL would refuse ``text`` (NUL character, lone surrogate), or None if it is fine."""
+    if "\x00" in text:
+        return "NUL character"
+    if not text.isascii() and _SURROGATE_RE.search(text):
+        return "lone UTF-16 surrogate / invalid UTF-8"
+    return None
+
+
+def make_storable(text: str) -> str:
+    """``text`` without NUL characters and with lone surrogates replaced by U+FFFD."""
+    text = text.replace("\x00", "")
+    return _SURROGATE_RE.sub(REPLACEMENT_CHAR, text) if not text.isascii() else text
 
 
 def clean_list(value: Any, *, separators: str = ";,", joiner: str = ";",

@@ -13,6 +13,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any, Iterator
 
 import psycopg2
@@ -20,12 +21,18 @@ from psycopg2.extras import Json, execute_values
 
 from pantau import db
 from pantau.sources import errors as E
+from pantau.sources import jsondecode
 from pantau.sources.http import Page
 from pantau.sources.inaproc import classify_json_error
 
 log = logging.getLogger(__name__)
 GZIP_LEVEL = 3  # 1 MB page: level 3 ≈ 9 ms, level 6 ≈ 24 ms for ~30 % smaller output (measured)
 ENVELOPE_SOURCES = {"inaproc_v1"}  # pages are {success, data, meta}; others are bare arrays
+
+
+class RawShapeError(E.RawFormatError):
+    """A page's records are objects, but one has no field of its dataset (e.g. ``{}``): the feed
+    changed shape. A `RawFormatError`, so every caller that stops on bad pages stops on this too."""
 
 
 @dataclass(frozen=True)
@@ -170,7 +177,7 @@ def land_fetch(
     sha = buffer.sha256
     n_rows = buffer.n_rows if buffer.rows_known else None
     with db.transaction(url) as conn, conn.cursor() as cur:
-        cur.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (_partition_lock_key(meta),))
+        db.lock_key(cur, f"raw:{_partition_lock_key(meta)}")  # not an advisory lock: see db.lock_key
         if status != "failed":
             latest = _latest_good(cur, meta)
             if latest and latest[1] == sha:
@@ -227,14 +234,21 @@ def iter_page_bodies(fetch_id: int, *, url: str | None = None) -> Iterator[tuple
         conn.close()
 
 
-def decode_page(source_system: str, body: bytes, where: str) -> list[dict]:
-    """Records of one stored page; named `RawFormatError` for anything that is not a valid page."""
+def decode_page(source_system: str, body: bytes, where: str, *, dataset: str | None = None) -> list[dict]:
+    """Records of one stored page; named `RawFormatError` for anything that is not a valid page.
+
+    Decoding is tolerant per value (`pantau.sources.jsondecode`): invalid UTF-8, NUL, lone
+    surrogates, duplicate keys and too-deep nesting mark the record for quarantine instead of
+    refusing the body. With ``dataset`` the row shape is checked while decoding (every record an
+    object with at least one field the dataset knows), so a page of a million empty objects fails
+    at once with `RawShapeError` instead of after normalising and validating all of them.
+    """
     stripped = body.strip()
     if source_system not in ENVELOPE_SOURCES and (not stripped or stripped.startswith(b"<invalid_response>")):
         return []
     try:
-        doc = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        doc, needs_repair = jsondecode.loads(body)
+    except json.JSONDecodeError as exc:
         kind = classify_json_error(body, exc)
         raise E.RawFormatError(f"{where}: {kind} JSON body ({len(body)} bytes): {exc}") from None
     if source_system in ENVELOPE_SOURCES:
@@ -249,7 +263,50 @@ def decode_page(source_system: str, body: bytes, where: str) -> list[dict]:
         raise E.RawFormatError(f"{where}: JSON {type(doc).__name__} is not an array of records")
     if records and not all(isinstance(r, dict) for r in records):
         raise E.RawFormatError(f"{where}: array holds non-object items")
+    if dataset is not None:
+        check_row_shape(dataset, records, where)
+    if needs_repair:
+        n = jsondecode.repair_records(records)
+        if n:
+            log.warning("%s: %d record(s) held values PostgreSQL cannot store (invalid UTF-8, NUL, lone "
+                        "surrogate or nesting deeper than %d); repaired and marked for quarantine",
+                        where, n, jsondecode.MAX_DEPTH)
     return records
+
+
+@lru_cache(maxsize=None)
+def _known_fields(dataset: str) -> frozenset[str] | None:
+    """Every field name that feeds a column of ``dataset`` (spec names and aliases); None if unknown."""
+    from pantau.datasets import spec as dataset_spec
+    from pantau.sources import aliases
+
+    try:
+        s = dataset_spec(dataset)
+    except (KeyError, ValueError):
+        return None
+    cols = frozenset(s.column_names)
+    names = set(cols) | {aliases.NESTED_BAPBAST}
+    for table in (aliases.GLOBAL_ALIASES, aliases.DATASET_ALIASES.get(dataset, {})):
+        names |= {alias for alias in table if aliases.canonical_name(dataset, alias, cols)}
+    return frozenset(names)
+
+
+def check_row_shape(dataset: str, records: list[dict], where: str) -> None:
+    """Fail fast (`RawShapeError`) at the first record that has no field of ``dataset``.
+
+    A record with no known field cannot be loaded or even keyed; when one turns up the feed has
+    changed shape (or serves empty objects), and going on would only spend minutes and gigabytes
+    before the validation says the same. Cheap: the first key of a record is almost always known.
+    """
+    known = _known_fields(dataset)
+    if known is None:
+        return
+    for i, rec in enumerate(records):
+        if not any(k in known for k in rec):
+            keys = sorted(rec)[:8]
+            raise RawShapeError(
+                f"{where}: record {i} has no field of {dataset} (fields: {keys or 'none, empty object'}); "
+                f"{len(records)} records on the page — the feed changed shape")
 
 
 def read_fetch(fetch_id: int, *, url: str | None = None) -> RawFetch:
@@ -271,7 +328,7 @@ def read_fetch(fetch_id: int, *, url: str | None = None) -> RawFetch:
     seen = 0
     for page_no, body in iter_page_bodies(fetch_id, url=url):
         where = f"raw.fetch {fetch_id} [{source_system}] {dataset} {instansi} {tahun} page {page_no}"
-        records.extend(decode_page(source_system, body, where))
+        records.extend(decode_page(source_system, body, where, dataset=dataset))
         seen += 1
     if seen != n_pages:
         raise E.RawFormatError(f"raw.fetch {fetch_id}: {seen} pages stored, {n_pages} recorded")

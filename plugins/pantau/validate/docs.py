@@ -10,6 +10,8 @@ Where: the context lives under ``.local/gx/`` (``pantau.config.LOCAL_DIR``), the
 """
 from __future__ import annotations
 
+import copy
+import html
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -61,6 +63,37 @@ def _put_suite(ctx, dataset: str) -> None:
     ctx.suites.add(suites.build_suite(dataset))
 
 
+def _escaped(value: Any) -> Any:
+    """``value`` with every string HTML-escaped (containers rebuilt; other values as they are)."""
+    if isinstance(value, str):
+        return html.escape(value, quote=True)
+    if isinstance(value, list):
+        return [_escaped(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_escaped(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _escaped(v) for k, v in value.items()}
+    return value
+
+
+def escaped_result(res: Any) -> Any:
+    """A copy of a GX suite result whose row-derived texts are HTML-escaped.
+
+    Why (issue 19 point 12): GX 1.x's Data Docs renderer writes ``partial_unexpected_list`` and
+    other result values into the page as raw HTML, so a sample ``<img src=x onerror=…>`` from a
+    feed became live markup in ``output/data_docs``. Every value that can come from a row
+    (``result``, ``exception_info``) is escaped here, before GX sees it; the stored copy is
+    separate, so the audit and the caller's result keep the original values.
+    """
+    res = copy.deepcopy(res)
+    for x in getattr(res, "results", None) or []:
+        if isinstance(getattr(x, "result", None), dict):
+            x.result = _escaped(x.result)
+        if isinstance(getattr(x, "exception_info", None), dict):
+            x.exception_info = _escaped(x.exception_info)
+    return res
+
+
 def build_data_docs(results: Iterable[Any]) -> Path:
     """Publish these runs' results (ValidationSummary, Outcome, CriticalValidationError or GX
     results) and every suite they used; return the site's ``index.html``."""
@@ -92,6 +125,6 @@ def build_data_docs(results: Iterable[Any]) -> Path:
             run_id=RunIdentifier(run_name=f"fetch-{fetch_id}" if fetch_id else "adhoc",
                                  run_time=res.meta.get("validation_time")),
             batch_identifier=f"{dataset}-{partition}-{fetch_id or 'df'}")
-        ctx.validation_results_store.set(key, res)
+        ctx.validation_results_store.set(key, escaped_result(res))
     ctx.build_data_docs(site_names=[SITE])
     return docs_dir() / "index.html"

@@ -21,6 +21,7 @@ from typing import Any, Iterable, Mapping
 from pantau.datasets import KNOWN_CODES, spec as get_spec
 from pantau.validate import rules, suites
 from pantau.validate.duplicates import DuplicateRouting, route, rows_from_frame
+from pantau.sources.jsondecode import DUPLICATE_KEYS_KEY
 from pantau.validate.model import CheckResult, Outcome
 
 SAMPLE_SIZE = 20
@@ -48,6 +49,10 @@ class ValidationContext:
     # Same-grain routing decided from the full rows (store path reads them from staging); None →
     # computed from the frame's own columns.
     duplicates: DuplicateRouting | None = None
+    # Source fields not in the spec → rows holding them, and non-null counts of the spec columns
+    # (store path: counted in SQL over all staged columns); None → counted from the frame.
+    unknown_fields: dict[str, int] | None = None
+    column_counts: dict[str, int] | None = None
 
     @classmethod
     def of(cls, context: "ValidationContext | Mapping[str, Any] | None") -> "ValidationContext":
@@ -196,6 +201,115 @@ def _orphan_satker(df, known: frozenset[str], loaded_klpd: frozenset[str]):
     return out
 
 
+DUPLICATE_KEYS = "__duplicate_keys"   # derived: "key: [values] (same|differ)" per row, from extra
+DUPLICATE_KEY_RULE = "duplicate_json_key"
+DUPLICATE_KEY_REASON = ("the same key appears twice in one JSON object of the source, with different values "
+                        "(the last value was kept)")
+RENAMED_RULE_PREFIX = "renamed_optional:"
+
+
+def _duplicate_keys_text(value: Any, *, whole_extra: bool = False) -> str | None:
+    """'pagu: [1000000, 7] (differ)' for a row's repeated JSON keys (``extra._duplicate_keys``)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    if whole_extra:
+        value = value.get(DUPLICATE_KEYS_KEY) if isinstance(value, dict) else None
+    if not isinstance(value, dict) or not value:
+        return None
+    parts = []
+    for key, values in sorted(value.items()):
+        values = values if isinstance(values, list) else [values]
+        same = all(v == values[0] for v in values)
+        parts.append(f"{key}: {json.dumps(values, ensure_ascii=False, default=str)} ({'same' if same else 'differ'})")
+    return "; ".join(parts)
+
+
+def _similar(field: str, column: str) -> bool:
+    """A source field that looks like a renamed spec column (``pagu_rup`` for ``pagu``)."""
+    import difflib
+
+    f, c = field.lower(), column.lower()
+    if len(c) >= 3 and (c in f or (len(f) >= 3 and f in c)):
+        return True
+    return difflib.SequenceMatcher(None, f, c).ratio() >= 0.75
+
+
+def _frame_field_counts(df, dataset: str) -> tuple[dict[str, int], dict[str, int]]:
+    """(unknown source fields → rows, spec column → non-null rows) counted from a frame."""
+    sp = get_spec(dataset)
+    counts = {c.name: int(df[c.name].notna().sum()) for c in sp.columns if c.name in df.columns}
+    unknown: dict[str, int] = {}
+    if "extra" in df.columns:
+        for extra in df["extra"]:
+            if isinstance(extra, str):
+                try:
+                    extra = json.loads(extra)
+                except ValueError:
+                    continue
+            if isinstance(extra, dict):
+                for k in extra:
+                    if not str(k).startswith("_"):
+                        unknown[k] = unknown.get(k, 0) + 1
+    return unknown, counts
+
+
+def renamed_optional_findings(dataset: str, n_rows: int, unknown: Mapping[str, int],
+                              counts: Mapping[str, int]) -> list[CheckResult]:
+    """Optional spec columns empty in every row while a similarly named unknown field is present.
+
+    Why (issue 19 point 4): a renamed *required* column stops the partition (column_has_values),
+    but a renamed optional one (``pagu_rup`` instead of ``pagu``) loaded as NULL with no word. The
+    rows stay loadable; the finding (warning, no row flagged) names both fields with their counts.
+    """
+    if not n_rows or not unknown:
+        return []
+    sp = get_spec(dataset)
+    required = set(rules.required_columns(sp))
+    out: list[CheckResult] = []
+    for c in sp.columns:
+        if c.name in required or counts.get(c.name, 0) > 0:
+            continue
+        hits = sorted((f for f in unknown if _similar(f, c.name)), key=lambda f: (-unknown[f], f))
+        if not hits:
+            continue
+        named = ", ".join(f"{f} ({unknown[f]} rows)" for f in hits)
+        out.append(CheckResult(
+            rule=f"{RENAMED_RULE_PREFIX}{c.name}", expectation_type="pantau_renamed_optional_column",
+            column=c.name, severity="warning", action="flag", success=False, element_count=n_rows,
+            unexpected_count=unknown[hits[0]], sample=hits[:SAMPLE_SIZE],
+            message=(f"{dataset}: optional column {c.name} is empty in all {n_rows} rows while source field(s) "
+                     f"not in the spec are present: {named} — renamed at the source?")))
+    return out
+
+
+def duplicate_key_finding(dataset: str, frame) -> CheckResult | None:
+    """Rows whose JSON object repeated a key: conflicting values are quarantined, equal ones counted."""
+    texts = frame[DUPLICATE_KEYS]
+    present = texts.notna()
+    if not present.any():
+        return None
+    differ = present & texts.astype("string").str.contains("(differ)", regex=False).fillna(False)
+    keys: dict[str, int] = {}
+    for t in texts[present]:
+        for part in str(t).split("; "):
+            keys[part.split(":", 1)[0]] = keys.get(part.split(":", 1)[0], 0) + 1
+    n_same = int(present.sum() - differ.sum())
+    per_key = ", ".join(f"{k} ({n} rows)" for k, n in sorted(keys.items()))
+    rows = frame.loc[differ.to_numpy(), "row_no"].astype("int64").tolist()
+    return CheckResult(
+        rule=DUPLICATE_KEY_RULE, expectation_type="pantau_duplicate_json_key", column=None, severity="warning",
+        action="quarantine", success=not rows, element_count=len(frame), unexpected_count=len(rows),
+        sample=_json_safe(texts[differ].tolist()[:SAMPLE_SIZE]), row_nos=rows,
+        message=(f"{dataset}: duplicate keys in one JSON object in {int(present.sum())} rows ({per_key}); "
+                 f"{len(rows)} rows with different values quarantined (last value kept), {n_same} with equal "
+                 "values loaded"))
+
+
 def prepare_frame(dataset: str, df, context: ValidationContext):
     """Copy of ``df`` with ``row_no``, coerced spec types and every derived column the suite reads.
 
@@ -249,6 +363,15 @@ def prepare_frame(dataset: str, df, context: ValidationContext):
                 out[dc] = diff.where(num.notna().all(axis=1))
             else:
                 out[dc] = np.nan
+    if DUPLICATE_KEYS not in out.columns:
+        if "__duplicate_keys_json" in out.columns:  # staging reader selected extra->'_duplicate_keys'
+            out[DUPLICATE_KEYS] = pd.Series([_duplicate_keys_text(v) for v in out["__duplicate_keys_json"]],
+                                            dtype="object", index=out.index)
+        elif "extra" in out.columns:
+            out[DUPLICATE_KEYS] = pd.Series([_duplicate_keys_text(v, whole_extra=True) for v in out["extra"]],
+                                            dtype="object", index=out.index)
+        else:
+            out[DUPLICATE_KEYS] = pd.Series(None, index=out.index, dtype="object")
     if suites.KEY_CONFLICT not in out.columns or suites.COLLAPSED not in out.columns:
         dup = context.duplicates
         if dup is None:
@@ -434,6 +557,16 @@ def validate_dataframe(dataset: str, df, context: ValidationContext | Mapping[st
         results.append(_interpret(x, cls, kw, frame, n_rows, params, row_values))
         _trim(x)
     _mark_skipped_refs(results, ctx)
+    dup_keys = duplicate_key_finding(dataset, frame)
+    if dup_keys is not None:
+        results.append(dup_keys)
+        row_values[DUPLICATE_KEY_RULE] = dict(zip(dup_keys.row_nos, frame.set_index("row_no").loc[
+            dup_keys.row_nos, DUPLICATE_KEYS].tolist())) if dup_keys.row_nos else {}
+    if ctx.unknown_fields is None or ctx.column_counts is None:
+        unknown, counts = _frame_field_counts(df, dataset)
+    results.extend(renamed_optional_findings(
+        dataset, n_rows, ctx.unknown_fields if ctx.unknown_fields is not None else unknown,
+        ctx.column_counts if ctx.column_counts is not None else counts))
     quarantine: dict[int, tuple[list[str], list[str]]] = {}
     flagged: dict[int, list[str]] = {}
     collapsed: dict[int, int] = {}
@@ -441,7 +574,8 @@ def validate_dataframe(dataset: str, df, context: ValidationContext | Mapping[st
     for r in results:
         if r.success or r.severity != "warning":
             continue
-        reason = by_rule[r.rule][1]["meta"]["reason"] if r.rule in by_rule else r.message
+        reason = by_rule[r.rule][1]["meta"]["reason"] if r.rule in by_rule else (
+            DUPLICATE_KEY_REASON if r.rule == DUPLICATE_KEY_RULE else r.message)
         values = row_values.get(r.rule, {})
         for rn in r.row_nos:
             if r.action == "quarantine":

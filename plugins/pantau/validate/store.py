@@ -59,6 +59,7 @@ def _select_list(dataset: str) -> tuple[list[sql.Composable], dict[str, str]]:
         items.append(sql.SQL(expr + " AS {}").format(sql.Identifier(col), sql.Identifier(suites.year_col(col))))
         dtypes[suites.year_col(col)] = "Int64"
     items.append(sql.SQL("extra->'_unparsed' AS __unparsed_json"))
+    items.append(sql.SQL("extra->'_duplicate_keys' AS __duplicate_keys_json"))
     if ex.foreign_fields:
         items.append(sql.SQL(
             "(SELECT string_agg(k, ',' ORDER BY k) FROM jsonb_object_keys("
@@ -151,6 +152,16 @@ def read_duplicates(cur, dataset: str, fetch_id: int, tahun: int | None) -> Dupl
     return route(dataset, ((rn, tuple(grain), business_fields(dataset, row)) for rn, grain, row in cur.fetchall()))
 
 
+def column_counts(cur, dataset: str, fetch_id: int) -> dict[str, int]:
+    """Non-null rows of every spec column of the fetch (one scan): the suite's frame reads only the
+    columns its checks need, but a renamed optional column shows as one empty everywhere."""
+    cols = get_spec(dataset).column_names
+    cur.execute(sql.SQL("SELECT {} FROM {}.{} WHERE fetch_id = %s").format(
+        sql.SQL(", ").join(sql.SQL("count({})").format(sql.Identifier(c)) for c in cols),
+        sql.Identifier("staging"), sql.Identifier(dataset)), (fetch_id,))
+    return dict(zip(cols, (int(n) for n in cur.fetchone())))
+
+
 def build_context(cur, fetch_id: int, info: dict[str, Any]) -> ValidationContext:
     ex = rules.extra(info["dataset"])
     known_satker, klpds = _known_satker(cur) if ex.ref_satker else (None, None)
@@ -159,7 +170,9 @@ def build_context(cur, fetch_id: int, info: dict[str, Any]) -> ValidationContext
         expect_rows=_rows_expected(cur, info),
         known_kd_rup=_known_kd_rup(cur, info["tahun"]) if ex.ref_kd_rup else None,
         known_satker=known_satker, satker_klpds=klpds,
-        duplicates=read_duplicates(cur, info["dataset"], fetch_id, info["tahun"]))
+        duplicates=read_duplicates(cur, info["dataset"], fetch_id, info["tahun"]),
+        unknown_fields=dict(_unknown_fields(cur, info["dataset"], fetch_id, 50)),
+        column_counts=column_counts(cur, info["dataset"], fetch_id))
 
 
 # ------------------------------------------------------------------------------------ write
@@ -226,13 +239,17 @@ def unknown_fields(conn, dataset: str, fetch_id: int, limit: int = 10) -> list[t
     present everywhere is almost always a rename at the source.
     """
     with conn.cursor() as cur:
-        cur.execute(sql.SQL(
-            """SELECT k, count(*) FROM {}.{} s,
-                      jsonb_object_keys(CASE WHEN jsonb_typeof(s.extra) = 'object' THEN s.extra END) AS k
-                WHERE s.fetch_id = %s AND left(k, 1) <> '_'
-                GROUP BY k ORDER BY count(*) DESC, k LIMIT %s""").format(
-            sql.Identifier("staging"), sql.Identifier(dataset)), (fetch_id, limit))
-        return [(k, int(n)) for k, n in cur.fetchall()]
+        return _unknown_fields(cur, dataset, fetch_id, limit)
+
+
+def _unknown_fields(cur, dataset: str, fetch_id: int, limit: int) -> list[tuple[str, int]]:
+    cur.execute(sql.SQL(
+        """SELECT k, count(*) FROM {}.{} s,
+                  jsonb_object_keys(CASE WHEN jsonb_typeof(s.extra) = 'object' THEN s.extra END) AS k
+            WHERE s.fetch_id = %s AND left(k, 1) <> '_'
+            GROUP BY k ORDER BY count(*) DESC, k LIMIT %s""").format(
+        sql.Identifier("staging"), sql.Identifier(dataset)), (fetch_id, limit))
+    return [(k, int(n)) for k, n in cur.fetchall()]
 
 
 def _explain_drift(conn, dataset: str, fetch_id: int, outcome: Outcome) -> None:
