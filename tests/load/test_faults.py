@@ -13,7 +13,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Any, Callable
 
@@ -359,19 +358,10 @@ def test_second_partition_delete_plan_does_not_rescan_staging_per_row(warehouse_
 
 # ----------------------------------------------------------------- point 13: auditors and locks
 @pytest.fixture
-def auditor(warehouse_url, pg_server_url):
-    """A real auditor login (member of pantau_auditor), autocommit off: it can hold xact locks."""
-    name = f"pantau_test_aud_{uuid.uuid4().hex[:8]}"
-    admin = db.connect(pg_server_url)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE ROLE "{name}" LOGIN IN ROLE pantau_auditor')
-    conn = db.connect(str(make_url(warehouse_url).set(username=name, password=None)))
-    yield conn
-    conn.close()
-    with admin.cursor() as cur:
-        cur.execute(f'DROP ROLE "{name}"')
-    admin.close()
+def auditor(auditor_login):
+    """The auditor login with autocommit off: it can hold transaction-level locks."""
+    auditor_login.autocommit = False
+    return auditor_login
 
 
 def test_auditor_holding_advisory_locks_cannot_block_a_load(warehouse_url, stage_rows, auditor):

@@ -2,37 +2,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from decimal import Decimal
 
 import pandas as pd
 import psycopg2
 import pytest
 from loadkit import add_fetch, query, v6_order
-from sqlalchemy.engine import make_url
 
 from pantau import db
 from pantau.datasets import DATASETS, LINEAGE_COLUMNS
 from loadkit import load_unvalidated as load_fetch
 from pantau.load.staging import StagingError, write_staging
 from pantau.load.staging_ddl import render
-
-
-@pytest.fixture
-def auditor_login(warehouse_url, pg_server_url):
-    """A throw-away login that is a member of pantau_auditor (roles are cluster-wide: unique name)."""
-    name = f"pantau_test_aud_{uuid.uuid4().hex[:8]}"
-    admin = db.connect(pg_server_url)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE ROLE "{name}" LOGIN IN ROLE pantau_auditor')
-    conn = db.connect(str(make_url(warehouse_url).set(username=name, password=None)))
-    conn.autocommit = True
-    yield conn
-    conn.close()
-    with admin.cursor() as cur:
-        cur.execute(f'DROP ROLE "{name}"')
-    admin.close()
 
 
 def test_auditor_reads_but_never_writes(warehouse_url, stage_rows, auditor_login):

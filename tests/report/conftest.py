@@ -81,26 +81,10 @@ def http_recorder():
 @pytest.fixture
 def smtp_server(monkeypatch):
     """aiosmtpd on 127.0.0.1:<random>; AIRFLOW_CONN_PANTAU_SMTP points at it. Yields the inbox."""
-    import socket
+    from smtpkit import smtp_conn_uri, start_inbox
 
-    from aiosmtpd.controller import Controller
-
-    class Inbox:
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802
-            self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-            return "250 OK"
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    inbox = Inbox()
-    ctl = Controller(inbox, hostname="127.0.0.1", port=port)
-    ctl.start()
-    monkeypatch.setenv("AIRFLOW_CONN_PANTAU_SMTP",
-                       f"smtp://127.0.0.1:{port}?disable_tls=true&disable_ssl=true&timeout=10&retry_limit=1")
+    ctl, inbox, port = start_inbox()
+    monkeypatch.setenv("AIRFLOW_CONN_PANTAU_SMTP", smtp_conn_uri(port))
     yield inbox
     ctl.stop()
 

@@ -5,12 +5,13 @@ import email
 import hashlib
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from smtpkit import Inbox, free_port, start_inbox
 
 from pantau.report.build import publish
 from pantau.report.delivery import DeliveryError, deliver
@@ -38,9 +39,7 @@ def test_delivery_reaches_smtp_with_attachment(warehouse_url, conn, render_pool,
 
 
 def test_failed_delivery_is_retried_and_recorded(warehouse_url, conn, render_pool, cfg, small_model, monkeypatch):
-    with socket.socket() as s:                     # a port with nothing listening
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()                             # a port with nothing listening
     monkeypatch.setenv("AIRFLOW_CONN_PANTAU_SMTP",
                        f"smtp://127.0.0.1:{port}?disable_tls=true&disable_ssl=true&timeout=2&retry_limit=1")
     res = publish(small_model, cfg, url=warehouse_url, pool=render_pool)
@@ -64,24 +63,8 @@ def test_no_recipients_is_recorded_not_sent(warehouse_url, conn, render_pool, cf
 
 # --- issue 14 p.11: the SMTP connection is found through Airflow, not by scanning env vars ------
 def _smtp_inbox():
-    """(controller, inbox list of (mail_from, rcpts, raw bytes), port) of a real aiosmtpd server."""
-    from aiosmtpd.controller import Controller
-
-    class Inbox:
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802
-            self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-            return "250 OK"
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    inbox = Inbox()
-    ctl = Controller(inbox, hostname="127.0.0.1", port=port)
-    ctl.start()
-    return ctl, inbox, port
+    """(controller, inbox of (mail_from, rcpts, raw bytes), port) of a real aiosmtpd server."""
+    return start_inbox()
 
 
 def _smtp_default(port: int, **extra) -> dict:
@@ -186,9 +169,7 @@ def test_retry_of_a_sent_delivery_sends_nothing_and_does_not_fail(warehouse_url,
 def test_attempt_numbers_continue_after_a_failed_task(warehouse_url, conn, render_pool, cfg, small_model,
                                                       monkeypatch):
     """First task: the server is down (attempt 1 failed). The retry sends with attempt 2."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        dead = s.getsockname()[1]
+    dead = free_port()
     monkeypatch.setenv("AIRFLOW_CONN_PANTAU_SMTP",
                        f"smtp://127.0.0.1:{dead}?disable_tls=true&disable_ssl=true&timeout=2&retry_limit=0")
     res = publish(small_model, cfg, url=warehouse_url, pool=render_pool)
@@ -227,27 +208,21 @@ def test_crash_after_send_before_record_never_resends_blindly(warehouse_url, con
     `force=True` resends, with the next attempt number."""
     import signal
 
-    from aiosmtpd.controller import Controller
-
     from pantau.report.delivery import DeliveryUncertain
 
-    class KillingInbox:
-        def __init__(self):
-            self.messages, self.victim = [], None
+    class KillingInbox(Inbox):
+        """Kills the delivering process once a message is accepted, before the 250 reply."""
 
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802
-            self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        def __init__(self):
+            super().__init__()
+            self.victim = None
+
+        def accepted(self) -> None:
             if self.victim:
                 os.kill(self.victim, signal.SIGKILL)
                 self.victim = None
-            return "250 OK"
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    inbox = KillingInbox()
-    ctl = Controller(inbox, hostname="127.0.0.1", port=port)
-    ctl.start()
+    ctl, inbox, port = start_inbox(KillingInbox())
     try:
         monkeypatch.setenv("AIRFLOW_CONN_PANTAU_SMTP",
                            f"smtp://127.0.0.1:{port}?disable_tls=true&disable_ssl=true&timeout=10&retry_limit=0")

@@ -101,16 +101,20 @@ def validation_definition(dataset: str):
 
 
 # --------------------------------------------------------------------------- derived columns
-def _unparsed_text(value: Any, *, whole_extra: bool = True) -> str | None:
-    """'field=original; …' from an ``extra`` dict/JSON (``whole_extra``) or its ``_unparsed`` part."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
+def _as_dict(value: Any) -> dict | None:
+    """A staging ``extra`` value as a dict: it arrives as a dict, as JSON text (COPY), or null/NaN."""
     if isinstance(value, str):
         try:
             value = json.loads(value)
         except ValueError:
             return None
-    if not isinstance(value, dict):
+    return value if isinstance(value, dict) else None
+
+
+def _unparsed_text(value: Any, *, whole_extra: bool = True) -> str | None:
+    """'field=original; …' from an ``extra`` dict/JSON (``whole_extra``) or its ``_unparsed`` part."""
+    value = _as_dict(value)
+    if value is None:
         return None
     if whole_extra:
         value = value.get("_unparsed")
@@ -120,12 +124,8 @@ def _unparsed_text(value: Any, *, whole_extra: bool = True) -> str | None:
 
 
 def _foreign_text(extra: Any, foreign: frozenset[str]) -> str | None:
-    if isinstance(extra, str):
-        try:
-            extra = json.loads(extra)
-        except ValueError:
-            return None
-    if not isinstance(extra, dict):
+    extra = _as_dict(extra)
+    if extra is None:
         return None
     hit = sorted(k for k in extra if k in foreign)
     return ",".join(hit) or None
@@ -210,15 +210,9 @@ RENAMED_RULE_PREFIX = "renamed_optional:"
 
 def _duplicate_keys_text(value: Any, *, whole_extra: bool = False) -> str | None:
     """'pagu: [1000000, 7] (differ)' for a row's repeated JSON keys (``extra._duplicate_keys``)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return None
-    if whole_extra:
-        value = value.get(DUPLICATE_KEYS_KEY) if isinstance(value, dict) else None
+    value = _as_dict(value)
+    if value is not None and whole_extra:
+        value = value.get(DUPLICATE_KEYS_KEY)
     if not isinstance(value, dict) or not value:
         return None
     parts = []
@@ -245,13 +239,8 @@ def _frame_field_counts(df, dataset: str) -> tuple[dict[str, int], dict[str, int
     counts = {c.name: int(df[c.name].notna().sum()) for c in sp.columns if c.name in df.columns}
     unknown: dict[str, int] = {}
     if "extra" in df.columns:
-        for extra in df["extra"]:
-            if isinstance(extra, str):
-                try:
-                    extra = json.loads(extra)
-                except ValueError:
-                    continue
-            if isinstance(extra, dict):
+        for extra in map(_as_dict, df["extra"]):
+            if extra is not None:
                 for k in extra:
                     if not str(k).startswith("_"):
                         unknown[k] = unknown.get(k, 0) + 1
