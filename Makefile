@@ -5,7 +5,7 @@ PANTAU := $(PY) -m pantau.cli
 export PYTHONPATH := $(CURDIR)/plugins
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: setup demo test airflow stop docs verify migrate lint
+.PHONY: setup demo test scale-test airflow stop docs verify migrate lint
 
 setup:
 	@bash scripts/setup.sh
@@ -15,6 +15,9 @@ demo: setup ## extract → validate → load → metrics → circulars on the ge
 
 test: setup ## the whole test suite against a real PostgreSQL
 	@$(PY) -m pytest
+
+scale-test: setup ## LocalExecutor vs CeleryExecutor (Redis 127.0.0.1:6379, two workers): same warehouse?
+	@$(PY) -m pytest tests/test_scheduler_e2e.py tests/test_scale_celery.py -s
 
 airflow: setup ## Airflow UI on http://127.0.0.1:8080 (login: see README)
 	@$(PANTAU) airflow

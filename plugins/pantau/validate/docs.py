@@ -5,15 +5,21 @@ validation itself runs in a fast ephemeral context (no JSON written per run). Re
 into the File context's validation store here, once per call (one build per run, not per
 partition — GX #11542: Data Docs do not scale to thousands of validations per build).
 
-Where: the context lives under ``.local/gx/`` (``pantau.config.LOCAL_DIR``), the site under
-``output/data_docs/`` (``pantau.config.OUTPUT_DIR``).
+Where: the context and its stores live under ``output/gx/``, the site under ``output/data_docs/``
+(both ``pantau.config.OUTPUT_DIR``). Why not ``.local/``: with the CeleryExecutor every worker has
+its own ``.local/`` (compose mounts only ``output/`` and ``logs/``), so each worker's build listed
+only the validations that worker had run (issue 16: 6 of 18 with two workers). In ``output/`` all
+workers share one store, and an exclusive lock on ``output/gx/.lock`` makes "store the result,
+rebuild the site" one step: two builds never interleave, and the last one lists everything.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
+import fcntl
 import html
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from pantau import config
 
@@ -25,7 +31,7 @@ def _file_context():
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    root = Path(config.LOCAL_DIR) / "gx"
+    root = gx_dir()
     root.mkdir(parents=True, exist_ok=True)
     ctx = gx.get_context(mode="file", project_root_dir=str(root))
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
@@ -43,6 +49,23 @@ def _file_context():
 
 def docs_dir() -> Path:
     return Path(config.OUTPUT_DIR) / "data_docs"
+
+
+def gx_dir() -> Path:
+    """The File context and its stores: in ``output/``, shared by every worker."""
+    return Path(config.OUTPUT_DIR) / "gx"
+
+
+@contextlib.contextmanager
+def _exclusive() -> Iterator[None]:
+    """One store-and-build at a time across processes and workers (flock on the shared volume)."""
+    gx_dir().mkdir(parents=True, exist_ok=True)
+    with open(gx_dir() / ".lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _gx_result(item: Any):
@@ -97,6 +120,12 @@ def escaped_result(res: Any) -> Any:
 def build_data_docs(results: Iterable[Any]) -> Path:
     """Publish these runs' results (ValidationSummary, Outcome, CriticalValidationError or GX
     results) and every suite they used; return the site's ``index.html``."""
+    with _exclusive():
+        return _store_and_build(list(results))
+
+
+def _store_and_build(results: list[Any]) -> Path:
+    """Caller holds ``_exclusive()``: add the results to the shared store, rebuild the whole site."""
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
         ExpectationSuiteIdentifier,
