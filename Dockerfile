@@ -22,6 +22,10 @@ COPY --chown=airflow:0 scripts/compose_preflight.py /opt/pantau/compose_prefligh
 COPY --chown=airflow:0 dags/ /opt/airflow/dags/
 COPY --chown=airflow:0 plugins/ /opt/airflow/plugins/
 COPY --chown=airflow:0 include/ /opt/airflow/include/
+# The `pantau` command (pantau verify <berkas>, named in every circular's footer): an editable
+# install of the baked-in package, no dependencies (they came from the lock above).
+COPY --chown=airflow:0 pyproject.toml /opt/airflow/pyproject.toml
+RUN pip install --no-cache-dir --no-deps -e /opt/airflow
 
 ENV PYTHONPATH=/opt/airflow/plugins \
     GX_ANALYTICS_ENABLED=false \

@@ -49,3 +49,21 @@ if [ ! -f "$STAMP_DIR/venv-$lock_sum" ] || [ ! -x .venv/bin/python ]; then
   rm -f "$STAMP_DIR"/venv-*
   touch "$STAMP_DIR/venv-$lock_sum"
 fi
+
+# --- the `pantau` console script (pyproject.toml [project.scripts]), as an editable install ---
+# Keyed on pyproject.toml and re-done after a venv sync (which removes it). The venv's own
+# setuptools builds it when it is new enough (>= 70.1 has bdist_wheel built in), so no index is
+# needed offline; otherwise uv fetches the build backend into an isolated build environment.
+proj_sum=$( (cat pyproject.toml; echo "$lock_sum") | sha256sum | cut -c1-16)
+if [ ! -f "$STAMP_DIR/console-$proj_sum" ] || [ ! -x .venv/bin/pantau ]; then
+  echo "==> memasang perintah pantau (.venv/bin/pantau)"
+  iso=""
+  .venv/bin/python -c "import setuptools.command.bdist_wheel" 2>/dev/null && iso="--no-build-isolation"
+  if VIRTUAL_ENV="$PWD/.venv" .venv/bin/uv pip install -q --no-deps $iso -e .; then
+    rm -f "$STAMP_DIR"/console-*
+    touch "$STAMP_DIR/console-$proj_sum"
+  else
+    # not fatal: everything else runs as `.venv/bin/python -m pantau.cli`; retried next time
+    echo "!! perintah pantau belum terpasang (butuh setuptools>=70.1 dari indeks paket); pakai: .venv/bin/python -m pantau.cli" >&2
+  fi
+fi

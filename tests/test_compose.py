@@ -98,7 +98,14 @@ def test_setup_stamp_is_keyed_on_both_locks(tmp_path):
     both = (root / "constraints.txt").read_bytes() + (root / "constraints-dev.txt").read_bytes()
     stamps = root / ".local" / "stamps"
     stamps.mkdir(parents=True)
-    (stamps / f"venv-{hashlib.sha256(both).hexdigest()[:16]}").touch()
+    lock_sum = hashlib.sha256(both).hexdigest()[:16]
+    (stamps / f"venv-{lock_sum}").touch()
+    # the `pantau` console script is stamped on pyproject.toml + the locks' hash
+    shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
+    (root / ".venv" / "bin" / "pantau").write_text("#!/bin/sh\n")
+    (root / ".venv" / "bin" / "pantau").chmod(0o755)
+    console = (root / "pyproject.toml").read_bytes() + f"{lock_sum}\n".encode()
+    (stamps / f"console-{hashlib.sha256(console).hexdigest()[:16]}").touch()
     res = _run_setup(root)
     assert res.returncode == 0 and "SYNC" not in res.stdout + res.stderr, res.stdout + res.stderr
     # and a changed dev lock is a different pair: setup wants to re-sync (the sentinel says so)
@@ -131,7 +138,11 @@ def test_dockerfile_installs_runtime_lock_and_bakes_in_the_code():
     airflow = _pins("constraints.txt")["apache-airflow"]
     assert base == f"apache/airflow:slim-{airflow}-python3.11", f"base image {base} vs apache-airflow=={airflow}"
     installs = [line for line in text.splitlines() if "pip install" in line or "uv pip" in line]
-    assert installs and all("constraints.txt" in line and "--require-hashes" in line for line in installs)
+    # every package comes from the hashed runtime lock; the only other install is the project
+    # itself (the `pantau` command), which may pull nothing: --no-deps
+    lock_installs = [line for line in installs if "--no-deps" not in line]
+    assert lock_installs and all("constraints.txt" in line and "--require-hashes" in line for line in lock_installs)
+    assert all(line.endswith("-e /opt/airflow") for line in installs if "--no-deps" in line)
     assert "constraints-dev" not in text and "requirements-dev" not in text
     copied = {m.group(1).rstrip("/") + ":" + m.group(2).rstrip("/")
               for m in re.finditer(r"^COPY (?:--\S+ )*(\S+) (\S+)$", text, re.M)}

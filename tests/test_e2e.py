@@ -121,17 +121,49 @@ def test_penyerapan_lagging_pds_flagged_with_their_figures(e2e):
 
 
 def test_circular_lists_lagging_pds_and_their_packages(e2e, pdf_text):
+    """Every planted PD is in the circular under the calibrated default rules (SiRUP too: under
+    the Pemda-median bar), each e-purchasing PD with its exact package count from the ground
+    truth and its most urgent packages (the order Lampiran II prints: days late, then value;
+    their identity with the truth is test_epurchasing_lagging_pds_and_packages_match_ground_truth)."""
+    from pantau.report import formats as fmt
+
     truth = e2e["truth"]
-    v6 = {r["kd_paket"]: r for r in e2e["province"].datasets["ecat_paket_v6"]}
-    for section in ("epurchasing", "penyerapan", "ekontrak"):
+    for section in ("epurchasing", "penyerapan", "ekontrak", "sirup"):
+        assert truth[section]["lagging"], section
         for pd in truth[section]["lagging"]:
             assert pd["nama_satker"].upper() in pdf_text.upper(), pd["nama_satker"]
-    for pd in truth["epurchasing"]["lagging"]:
-        for kd_paket in pd["delivered_not_closed"][:5]:
-            assert str(v6[kd_paket]["kd_rup"]) in pdf_text, (pd["nama_satker"], kd_paket)
+    packed = re.sub(r"\s", "", pdf_text)
+    with db.connect(e2e["url"]) as conn, conn.cursor() as cur:
+        for pd in truth["epurchasing"]["lagging"]:
+            n = len(set(pd["delivered_not_closed"]) | {str(x) for x in pd["v5_delivered_not_closed"]})
+            assert f"belumSelesai({fmt.angka(n)}paket)" in packed, (pd["nama_satker"], n)
+            cur.execute("SELECT p.kd_rup FROM mart.lagging_package p JOIN mart.metric_run r USING (metric_run_id) "
+                        "WHERE r.kd_klpd = %s AND r.as_of = %s AND p.rule = 'epurchasing_paid_not_selesai' "
+                        "AND p.kd_satker_str = %s ORDER BY p.hari_terlambat DESC, p.nilai DESC, p.package_id::text "
+                        "LIMIT 5", (KLPD, SNAPSHOT, pd["kd_satker_str"]))
+            top = [str(k) for (k,) in cur.fetchall() if k is not None]
+            assert len(top) == 5
+            for kd_rup in top:
+                assert kd_rup in pdf_text, (pd["nama_satker"], kd_rup)
     assert "Selesaikan pembayaran di Katalog Elektronik v6" in pdf_text or "Konfirmasi Pesanan" in pdf_text
     assert "30 November 2025" in pdf_text
     assert re.search(r"Rp\d{1,3}(\.\d{3})+", pdf_text)
+
+
+def test_circular_reads_as_a_letter(e2e, pdf_text):
+    """Acceptance 2 on the pipeline's own circular: no empty instruction, no unfilled deadline,
+    no raw codes; the calibrated rules list the PDs that matter, not all of them."""
+    assert not re.search(r"(?<![\d.])0 paket", pdf_text) and not re.search(r"Rp0(?![\d.])", pdf_text)
+    assert "………" not in pdf_text.replace("NOMOR ………", "").replace("NOMOR : ………", "")
+    assert not re.findall(r"\b[A-Z]+(?:_[A-Z0-9]+)+\b|\b[a-z]+(?:_[a-z0-9]+)+\b", pdf_text)
+    with db.connect(e2e["url"]) as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(DISTINCT l.kd_satker_str), count(DISTINCT l.kd_satker_str) FILTER "
+                    "(WHERE l.rule = 'penyerapan_low') FROM mart.lagging l "
+                    "JOIN mart.metric_run r USING (metric_run_id) WHERE r.kd_klpd = %s AND r.as_of = %s",
+                    (KLPD, SNAPSHOT))
+        n_pd, n_pny = cur.fetchone()
+    assert n_pny == len(e2e["truth"]["penyerapan"]["lagging"])
+    assert n_pd < 20
 
 
 def test_registered_circular_verifies(e2e):

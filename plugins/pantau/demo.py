@@ -152,6 +152,18 @@ def run_demo(scale: float = 1.0, seed: int = 2025, tahun: int = 2025,
     return 0 if ok else 1
 
 
+def _report_pages(url: str) -> dict[str, int]:
+    """Page count of each registered circular (audit.report), by its path under output/."""
+    from pantau.db import connect
+
+    try:
+        with contextlib.closing(connect(url)) as conn, conn.cursor() as cur:
+            cur.execute("SELECT path, pages FROM audit.report")
+            return dict(cur.fetchall())
+    except Exception:  # noqa: BLE001 - the summary must print even when the registry is unreadable
+        return {}
+
+
 def _summary(url: str, counts: dict[str, int], ok: bool) -> None:
     pdfs = sorted((OUTPUT_DIR / "circulars").rglob("*.pdf")) if (OUTPUT_DIR / "circulars").exists() else []
     docs = OUTPUT_DIR / "data_docs" / "index.html"
@@ -165,7 +177,9 @@ def _summary(url: str, counts: dict[str, int], ok: bool) -> None:
         _say(f"    {layer:<11} {n:>10,} baris".replace(",", "."))
     _say(f"  Data Docs (Great Expectations): {docs if docs.exists() else '(belum dibuat)'}")
     _say(f"  Surat edaran (PDF): {len(pdfs)} berkas di {OUTPUT_DIR / 'circulars'}")
+    pages = _report_pages(url)
     for p in pdfs[:5]:
-        _say(f"    {p}")
+        n = pages.get(str(p.relative_to(OUTPUT_DIR)))
+        _say(f"    {p}" + (f" ({n} halaman)" if n else ""))
     _say("  Airflow UI: `make airflow`, lalu buka http://127.0.0.1:8080 (pengguna admin; kata sandi di "
          ".local/airflow/simple_auth_manager_passwords.json.generated)")

@@ -94,4 +94,13 @@ def test_penyerapan_committed_paid_cumulative_against_target(hist, fetch, wareho
     assert june["committed_pct"] == 45 and june["paid_pct"] == 30 and june["target_pct"] == 40
     lag = fetch("SELECT measured, target, unit FROM mart.lagging WHERE metric_run_id = %s AND rule = 'penyerapan_low'",
                 (run,))
+    # 30 % against a 40 % target is inside the default 10-point tolerance, and the only PD is its
+    # own median: not lagging under the calibrated rules (docs/metrics/lagging.md, test_lagging.py).
+    assert lag == []
+    # Without tolerance and relative rule, the same figures make the PD lag, measured as above.
+    cfg = metrics.load_config(TAHUN)
+    cfg["lagging"]["penyerapan_low"].update(tolerance_pct=0, relatif={"aktif": False})
+    run = metrics.compute("D1", TAHUN, "2023-06-30", config=cfg)
+    lag = fetch("SELECT measured, target, unit FROM mart.lagging WHERE metric_run_id = %s AND rule = 'penyerapan_low'",
+                (run,))
     assert lag == [{"measured": Decimal("30.00"), "target": Decimal("40.00"), "unit": "%"}]

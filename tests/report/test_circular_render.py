@@ -148,7 +148,11 @@ def test_lampiran_markup_stays_cheap(cfg):
     body = [r for r in rows if r.startswith('<td class="c">')]
     assert len(body) == 12
     for r in body:
-        assert r.count("<td") == 8 and "<span" not in r and "<div" not in r
+        assert r.count("<td") == 6 and "<span" not in r and "<div" not in r
+    # the Aksi is printed once per group row, not on every package row
+    groups = re.findall(r'<tr class="grp"><td colspan="6">(.*?)</td></tr>', rincian)
+    assert groups and len(groups) < len(body) and all("Aksi: " in g for g in groups)
+    assert not any("Aksi" in r for r in body)
     assert "<text" not in html                                        # chart labels are HTML text
     css = re.sub(r"/\*.*?\*/", "", html[html.index("<style>") + 7:html.index("</style>")], flags=re.S)
     preludes, depth, start = [], 0, 0
@@ -164,3 +168,42 @@ def test_lampiran_markup_stays_cheap(cfg):
     assert "td" in selectors and ".n" in selectors
     for sel in selectors:
         assert " " not in sel and ">" not in sel and "[" not in sel and ":nth" not in sel, sel
+
+
+def test_status_and_component_labels_are_human():
+    assert fmt.status_label("status_pengiriman", "BUYER_CONFIRM") == "menunggu konfirmasi pembeli"
+    assert fmt.status_label("status_pkt", "ON_PROCESS") == "dalam proses"
+    assert fmt.status_label("status_pkt", "LOST_IN_TRANSIT") == "lost in transit"       # readable fallback
+    assert fmt.status_label("status_pkt", "Menunggu_Verifikasi") == "Menunggu Verifikasi"
+    assert fmt.status_label("status_pkt", None) is None
+    assert fmt.component_label("sdm_pbj") == "SDM PBJ" and fmt.component_label("kematangan_ukpbj") == "Kematangan UKPBJ"
+    assert fmt.component_label("komponen_baru") == "komponen baru"
+    assert fmt.status_label("status_pkt", "ON_PROCESS", {"status_pkt": {"on_process": "diproses"}}) == "diproses"
+
+
+def test_deadlines_from_rule_and_letter_date(cfg):
+    from pantau.report.pemda import letter_deadline
+
+    nov30 = date(2025, 11, 30)
+    assert letter_deadline(cfg, "rup_not_announced", date(2025, 3, 31), nov30).text == "segera (terlambat 244 hari)"
+    assert letter_deadline(cfg, "x", date(2025, 12, 30), nov30).text == "paling lambat tanggal 30 Desember 2025"
+    assert letter_deadline(cfg, "x", nov30, nov30).text == "paling lambat tanggal 30 November 2025"
+    assert letter_deadline(cfg, "ekontrak_missing", None, nov30).text == "paling lambat tanggal 14 Desember 2025"
+    own = deep_merge(cfg, {"aturan": {"ekontrak_missing": {"tenggat_hari": 7}}})
+    assert letter_deadline(own, "ekontrak_missing", None, nov30).due == date(2025, 12, 7)
+
+
+def test_rule_with_nothing_to_do_is_left_out(cfg):
+    model = sample_circular(n_pd=2, n_packages=4)
+    empty = replace(model.lagging[0], rule="ekontrak_missing", measured=Decimal(0), n_packages=0, packages=())
+    model = replace(model, lagging=model.lagging + (empty,))
+    html, _ = render_html(model, cfg, report_id_for(model, cfg))
+    assert "E-Kontrak SPSE untuk seluruh paket" not in html and "0 paket" not in html and "Rp0<" not in html
+
+
+def test_chart_labels_cut_at_a_word_boundary():
+    from pantau.report.chart import _clip
+
+    long = "DINAS PEMBERDAYAAN MASYARAKAT DAN DESA, KEPENDUDUKAN DAN PENCATATAN SIPIL"
+    assert _clip(long) == "DINAS PEMBERDAYAAN MASYARAKAT DAN DESA…"
+    assert _clip("DINAS SOSIAL") == "DINAS SOSIAL"

@@ -44,7 +44,12 @@ def _f(v: Decimal | float | None) -> float:
 
 
 def _clip(text: str, n: int = 48) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
+    """Shorten a label to `n` characters at a word boundary (a word cut mid-way reads as a typo)."""
+    if len(text) <= n:
+        return text
+    cut = text[: n - 1]
+    head = cut.rsplit(" ", 1)[0] if " " in cut else cut
+    return head.rstrip(" ,;/-") + "…"
 
 
 def hbar_chart(title: str, rows: list[tuple[str, Decimal | None, Decimal | None, Decimal | None]],

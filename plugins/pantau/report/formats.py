@@ -62,3 +62,73 @@ def ukuran(value: Decimal | float | int | None, unit: str | None) -> str:
     v = Decimal(str(value))
     text = angka(v) if v == v.to_integral_value() else format_decimal(v, format="#,##0.##", locale=LOCALE)
     return f"{text} {unit}".strip()
+
+
+# ---------------------------------------------------------------------------------------------
+# Human labels for API codes. The circular is read by PD staff and the Sekda, not by API users:
+# `BUYER_CONFIRMED` means nothing to them and, set in a narrow column, used to be broken mid-word.
+# Per field because the same code means different things (COMPLETED order vs COMPLETED delivery).
+# A Pemda config may add or replace labels under `label_kode` (same shape); unknown codes get a
+# readable fallback (`LOST_IN_TRANSIT` → "lost in transit"), never the raw token.
+STATUS_LABELS: dict[str, dict[str, str]] = {
+    "status_pkt": {
+        "ON_PROCESS": "dalam proses",
+        "ON_ADDENDUM": "dalam proses adendum",
+        "COMPLETED": "pesanan selesai",
+        "PAYMENT_OUTSIDE_SYSTEM": "dibayar di luar sistem",
+        "CANCELLED": "dibatalkan",
+        "WAITING_PPK_REVIEW": "menunggu tinjauan PPK",
+        "ON_NEGOTIATION": "dalam negosiasi",
+        "WAITING_SELLER_CONFIRMATION": "menunggu konfirmasi penyedia",
+        "ESIGN_IN_PROGRESS": "proses tanda tangan elektronik",
+        "PAKET PROSES": "paket dalam proses",
+        "PAKET SELESAI": "paket selesai",
+        "SELESAI": "pemilihan selesai",
+        "TERINISIASI": "terinisiasi, belum diumumkan",
+        "TERUMUMKAN": "terumumkan",
+    },
+    "status_pengiriman": {
+        "DRAFT": "pengiriman belum diproses",
+        "PROCESSING": "pengiriman disiapkan",
+        "SHIPPING": "dalam pengiriman",
+        "DELIVERED": "diterima, menunggu konfirmasi pesanan",
+        "BUYER_CONFIRM": "menunggu konfirmasi pembeli",
+        "BUYER_CONFIRMED": "dikonfirmasi pembeli",
+        "COMPLETED": "diserahterimakan, belum dibayar",
+    },
+    "status_paket": {
+        "MELAKUKAN_PENGIRIMAN_DAN_PENERIMAAN": "pengiriman dan penerimaan",
+        "PROSES_KONTRAK_PPK": "proses kontrak PPK",
+    },
+}
+COMPONENT_LABELS: dict[str, str] = {
+    "sirup": "SiRUP", "e_tendering": "E-Tendering", "non_e_tendering": "Non E-Tendering",
+    "e_purchasing": "E-Purchasing", "toko_daring": "Toko Daring", "e_kontrak": "E-Kontrak",
+    "sdm_pbj": "SDM PBJ", "kematangan_ukpbj": "Kematangan UKPBJ",
+}
+
+
+def humanize_code(code: str) -> str:
+    """Readable fallback for a code no table knows: underscores become spaces, an all-caps code
+    becomes lower case (`LOST_IN_TRANSIT` → `lost in transit`); other text is kept as written."""
+    text = " ".join(str(code).replace("_", " ").split())
+    return text.lower() if text.isupper() else text
+
+
+def status_label(field: str, code: str | None, extra: dict | None = None) -> str | None:
+    """Label of one status value of `field` (status_pkt, status_pengiriman, status_paket)."""
+    if code is None or not str(code).strip():
+        return None
+    key = str(code).strip().upper()
+    own = {str(k).upper(): str(v) for k, v in ((extra or {}).get(field) or {}).items()}
+    return own.get(key) or STATUS_LABELS.get(field, {}).get(key) or humanize_code(str(code).strip())
+
+
+def component_label(code: str, extra: dict | None = None) -> str:
+    """`sdm_pbj` → `SDM PBJ`; an unknown component gets the readable fallback."""
+    own = (extra or {}).get("komponen") or {}
+    return str(own.get(code) or COMPONENT_LABELS.get(code) or humanize_code(code))
+
+
+def hari(n: int) -> str:
+    return f"{angka(n)} hari"

@@ -105,14 +105,19 @@ def read_circular_model(conn, kd_klpd: str, tahun: int, metric_run_id: int | Non
                 hari_terlambat=hari))
 
         cur.execute(
-            """SELECT kd_satker_str, COALESCE(nama_satker, kd_satker_str), rule, measured, target, unit,
-                      n_packages, deadline
-               FROM mart.lagging WHERE metric_run_id = %s AND kd_klpd = %s
-               ORDER BY rule, kd_satker_str""", (run_id, kd_klpd))
+            """SELECT l.kd_satker_str, COALESCE(l.nama_satker, l.kd_satker_str), l.rule, l.measured, l.target,
+                      l.unit, l.n_packages, l.deadline, l.nilai, y.pagu
+               FROM mart.lagging l
+               LEFT JOIN mart.penyerapan y ON y.metric_run_id = l.metric_run_id AND y.kd_klpd = l.kd_klpd
+                    AND y.kd_satker_str = l.kd_satker_str
+                    AND y.bulan = date_trunc('month', LEAST(l.as_of, make_date(l.tahun, 12, 31)))::date
+               WHERE l.metric_run_id = %s AND l.kd_klpd = %s
+               ORDER BY l.rule, l.kd_satker_str""", (run_id, kd_klpd))
         lagging = tuple(
             LaggingPd(kd_satker_str=sat, nama_satker=nama, rule=rule, measured=_dec(m), target=_dec(t),
-                      unit=unit, n_packages=n, packages=tuple(pkgs.get((sat, rule), ())), deadline=dl)
-            for sat, nama, rule, m, t, unit, n, dl in cur.fetchall())
+                      unit=unit, n_packages=n, packages=tuple(pkgs.get((sat, rule), ())), deadline=dl,
+                      nilai=_dec(nilai), pagu=_dec(pagu))
+            for sat, nama, rule, m, t, unit, n, dl, nilai, pagu in cur.fetchall())
 
         cur.execute(
             """SELECT component, ratio, max_score, score, flag FROM mart.itkp_component

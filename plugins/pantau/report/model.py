@@ -42,6 +42,11 @@ class LaggingPd:
     n_packages: int | None = None
     packages: tuple[LaggingPackage, ...] = ()
     deadline: date | None = None
+    # mart.lagging.nilai: for package rules the packages' value, for penyerapan_low the paid (or
+    # committed) amount; pagu: the PD's pagu at the as-of month (mart.penyerapan), so the circular
+    # can state the rupiah still to absorb instead of a package value the rule does not have.
+    nilai: Decimal | None = None
+    pagu: Decimal | None = None
 
 
 @dataclass(frozen=True)

@@ -182,6 +182,56 @@ def deadline(cfg: Mapping[str, Any], rule: str, tahun: int) -> date | None:
     return date(tahun, month, day)
 
 
+@dataclass(frozen=True)
+class Deadline:
+    """A rule's deadline as the letter states it: a date on or after the letter, or "segera"."""
+
+    due: date | None          # printed date; None when already past (then `days_late` > 0)
+    days_late: int = 0
+
+    @property
+    def text(self) -> str:
+        """`paling lambat tanggal 30 Desember 2025` or `segera (terlambat 244 hari)`."""
+        from pantau.report.formats import angka, tanggal
+
+        if self.due is None:
+            return f"segera (terlambat {angka(self.days_late)} hari)"
+        return f"paling lambat tanggal {tanggal(self.due)}"
+
+    @property
+    def short(self) -> str:
+        """For table cells: `30 Desember 2025` or `segera (terlambat 244 hari)`."""
+        from pantau.report.formats import tanggal
+
+        return self.text if self.due is None else tanggal(self.due)
+
+    @property
+    def sort_key(self) -> tuple[int, int]:
+        """Past deadlines first (most days late first), then the earliest date."""
+        return (0, -self.days_late) if self.due is None else (1, self.due.toordinal())
+
+
+DEFAULT_TENGGAT_HARI = 14
+
+
+def letter_deadline(cfg: Mapping[str, Any], rule: str, batas: date | None, tanggal: date) -> Deadline:
+    """The deadline a letter dated `tanggal` gives for `rule`.
+
+    Why not print `batas` as is: a deadline before the letter's own date asks the impossible (a
+    31 March deadline in a letter of 30 November), so it becomes "segera" with the days late; a
+    rule without a deadline gets `tenggat_hari` days from the letter (rule, else the Pemda's
+    `tenggat_bawaan_hari`, default 14), never an unfilled "………"."""
+    if batas is None:
+        rule_cfg = (cfg.get("aturan") or {}).get(rule) or {}
+        days = int(rule_cfg.get("tenggat_hari") or cfg.get("tenggat_bawaan_hari") or DEFAULT_TENGGAT_HARI)
+        from datetime import timedelta
+
+        return Deadline(tanggal + timedelta(days=days))
+    if batas < tanggal:
+        return Deadline(None, (tanggal - batas).days)
+    return Deadline(batas)
+
+
 # ---------------------------------------------------------------------------------------------
 # input completeness (mart.metric_run_input): the caveat paragraph and the numbered-circular guard
 class IncompleteInputsError(ValueError):

@@ -26,7 +26,8 @@ from pantau.config import TEMPLATES_DIR
 from pantau.report import formats as fmt
 from pantau.report.chart import hbar_chart
 from pantau.report.model import Circular, LaggingPd, canonical_json
-from pantau.report.pemda import (deadline, nama_pemda, placeholders, resolve_action, resolve_texts)
+from pantau.report.pemda import (Deadline, deadline, letter_deadline, nama_pemda, placeholders, resolve_action,
+                                  resolve_texts, substitute)
 from pantau.report.render_worker import WorkerProcess
 
 TEMPLATE = "circular/surat_edaran.html.j2"
@@ -109,13 +110,134 @@ def _higher_is_better(rule_cfg: Mapping[str, Any], pds: list[LaggingPd]) -> bool
     return not any((p.unit or "").lower() == "paket" for p in pds)
 
 
-def _status(pkg) -> str:
-    parts = [p for p in (pkg.status_pkt, pkg.status_pengiriman) if p]
-    return " / ".join(parts) or "–"
+def _status(pkg, labels: Mapping[str, Any] | None = None) -> str:
+    """Human status of a package (`pesanan dalam proses; barang diterima, …`), never raw codes."""
+    parts = [fmt.status_label("status_pkt", pkg.status_pkt, labels),
+             fmt.status_label("status_pengiriman", pkg.status_pengiriman, labels)]
+    return "; ".join(p for p in parts if p) or "–"
 
 
 def _rule_name(cfg, rule: str) -> str:
     return str(_rule_cfg(cfg, rule).get("nama") or f"Aturan {rule} (belum ada rumusan di konfigurasi)")
+
+
+def _is_package_rule(pds: list[LaggingPd]) -> bool:
+    return any((p.unit or "").lower() == "paket" for p in pds)
+
+
+def _n_paket(pd: LaggingPd) -> int:
+    """Packages the PD must act on: a package rule's count, else only the packages listed (an
+    ITKP ratio rule's `n_packages` counts unfinished items, not packages the letter can name)."""
+    if (pd.unit or "").lower() == "paket" and pd.n_packages is not None:
+        return pd.n_packages
+    return len(pd.packages)
+
+
+def _nilai_paket(pd: LaggingPd) -> Decimal:
+    listed = sum((p.nilai or Decimal(0) for p in pd.packages), Decimal(0))
+    if (pd.unit or "").lower() == "paket" and not pd.packages and pd.nilai is not None:
+        return pd.nilai
+    return listed
+
+
+def _kekurangan(pd: LaggingPd) -> Decimal:
+    """Rupiah still to absorb to reach the target (penyerapan): pagu × target% − realised."""
+    if pd.pagu is None or pd.target is None or pd.nilai is None or (pd.unit or "%") not in ("%",):
+        return Decimal(0)
+    return max(Decimal(0), pd.pagu * pd.target / 100 - pd.nilai)
+
+
+def _range(values: list[str]) -> str:
+    uniq = sorted(set(values), key=values.index)
+    return uniq[0] if len(uniq) == 1 else f"{uniq[0]} s.d. {uniq[-1]}"
+
+
+def _rule_facts(pds: list[LaggingPd]) -> list[str]:
+    """What the letter says about one rule: PD count, the measure (ratio rules), package count and
+    value only where the rule has packages, and the rupiah still to absorb (penyerapan)."""
+    facts = [f"{fmt.angka(len(pds))} Perangkat Daerah"]
+    if not _is_package_rule(pds):
+        by_measure = sorted((p for p in pds if p.measured is not None), key=lambda p: p.measured)
+        if by_measure:
+            facts.append(f"capaian {_range([fmt.ukuran(p.measured, p.unit) for p in by_measure])} di bawah "
+                         f"target {_range([fmt.ukuran(p.target, p.unit) for p in by_measure])}")
+    n = sum(_n_paket(p) for p in pds)
+    nilai = sum((_nilai_paket(p) for p in pds), Decimal(0))
+    if n:
+        facts.append(f"{fmt.angka(n)} paket" + (f" senilai {fmt.rupiah(nilai)}" if nilai > 0 else ""))
+    gap = sum((_kekurangan(p) for p in pds), Decimal(0))
+    if gap > 0:
+        facts.append(f"kekurangan realisasi terhadap target {fmt.rupiah(gap)}")
+    return facts
+
+
+def _has_action(pds: list[LaggingPd]) -> bool:
+    """A package rule with no package has nothing to do and is left out of the letter."""
+    return not _is_package_rule(pds) or any(_n_paket(p) for p in pds)
+
+
+def _short_fact(pd: LaggingPd) -> str:
+    if (pd.unit or "").lower() == "paket":
+        return f"{fmt.angka(_n_paket(pd))} paket"
+    text = f"capaian {fmt.ukuran(pd.measured, pd.unit)}, target {fmt.ukuran(pd.target, pd.unit)}"
+    return text + (f"; {fmt.angka(len(pd.packages))} paket" if pd.packages else "")
+
+
+def _pd_rows(rules: list[str], by_rule: dict[str, list[LaggingPd]], c: Mapping[str, Any],
+             deadlines: dict[str, Deadline]) -> list[dict[str, Any]]:
+    """Lampiran I: one row per PD with an action, ranked by what is at stake. Until the what-if
+    engine ranks by ITKP points, "at stake" = package value + rupiah short of the penyerapan
+    target, then the percentage-point shortfall, then the package count (the lampiran says so)."""
+    per_pd: dict[str, dict[str, Any]] = {}
+    for rule in rules:
+        higher = _higher_is_better(_rule_cfg(c, rule), by_rule[rule])
+        for pd in by_rule[rule]:
+            row = per_pd.setdefault(pd.kd_satker_str, {"nama": pd.nama_satker, "kd": pd.kd_satker_str, "tindak": [],
+                                                       "n": 0, "nilai": Decimal(0), "gap_rp": Decimal(0),
+                                                       "gap_pp": Decimal(0), "batas": []})
+            row["tindak"].append(f"{_rule_name(c, rule)} ({_short_fact(pd)})")
+            row["n"] += _n_paket(pd)
+            row["nilai"] += _nilai_paket(pd)
+            row["gap_rp"] += _kekurangan(pd)
+            if (pd.unit or "%") == "%":
+                row["gap_pp"] += max(Decimal(0), _shortfall(pd, higher))
+            row["batas"].append(deadlines[rule])
+    ranked = sorted(per_pd.values(), key=lambda r: (-(r["nilai"] + r["gap_rp"]), -r["gap_pp"], -r["n"],
+                                                    r["nama"], r["kd"]))
+    return [{"nama": r["nama"], "kd": r["kd"], "tindak": "; ".join(r["tindak"]),
+             "n_paket": fmt.angka(r["n"]) if r["n"] else "–",
+             "nilai": fmt.angka(r["nilai"]) if r["nilai"] > 0 else "–",
+             "kekurangan": fmt.angka(r["gap_rp"]) if r["gap_rp"] > 0 else "–",
+             "batas": min(r["batas"], key=lambda d: d.sort_key).short} for r in ranked]
+
+
+def _package_groups(c: Mapping[str, Any], rule: str, pd: LaggingPd, limit: int) -> tuple[list[dict], int]:
+    """One PD's packages under one rule, grouped by (Aksi, Pelaksana): the Aksi text is printed
+    once per group. Each group lists its most urgent packages (days late, then value) up to
+    `limit` rows and states how many more there are, so a PD with 500 open orders does not turn
+    the circular into 20 pages of identical rows. Returns (groups, review count)."""
+    labels = c.get("label_kode") or {}
+    groups: dict[tuple[str, str, bool], list] = {}
+    n_review = 0
+    for p in pd.packages:
+        act = resolve_action(c, rule=rule, source=p.source, status_pkt=p.status_pkt,
+                             status_pengiriman=p.status_pengiriman)
+        n_review += act.review
+        groups.setdefault((act.aksi, act.pelaksana, act.review), []).append(p)
+    out = []
+    for (aksi, pelaksana, review), pkgs in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        pkgs.sort(key=lambda p: (-(p.hari_terlambat or 0), -(p.nilai or 0), str(p.package_id)))
+        shown, rest = pkgs[:limit], pkgs[limit:]
+        out.append({
+            "aturan": _rule_name(c, rule), "aksi": aksi, "pelaksana": pelaksana or "–", "review": review,
+            "n": fmt.angka(len(pkgs)), "nilai": fmt.angka(sum((p.nilai or Decimal(0) for p in pkgs), Decimal(0))),
+            "rows": [{"kd_rup": p.kd_rup or "–", "nama": p.nama_paket, "nilai": fmt.angka(p.nilai),
+                      "status": _status(p, labels),
+                      "hari": fmt.angka(p.hari_terlambat) if p.hari_terlambat is not None else "–"} for p in shown],
+            "sisa": substitute(str((c.get("lampiran") or {}).get("teks_sisa") or SISA), {
+                "n": fmt.angka(len(rest)),
+                "nilai": fmt.rupiah(sum((p.nilai or Decimal(0) for p in rest), Decimal(0)))}) if rest else ""})
+    return out, n_review
 
 
 def build_context(model: Circular, cfg: Mapping[str, Any], report_id: str) -> dict[str, Any]:
@@ -126,49 +248,38 @@ def build_context(model: Circular, cfg: Mapping[str, Any], report_id: str) -> di
     by_rule: dict[str, list[LaggingPd]] = {}
     for pd in model.lagging:
         by_rule.setdefault(pd.rule, []).append(pd)
-    rules = _rule_order(cfg, by_rule)
+    rules = [r for r in _rule_order(cfg, by_rule) if _has_action(by_rule[r])]
+    lamp = c.get("lampiran") or {}
+    limit = int(lamp.get("maks_paket_per_aksi", 25))
 
-    peringkat, rincian, isi_items = [], [], []
-    n_review = 0
+    deadlines: dict[str, Deadline] = {}
+    isi_items = []
     for i, rule in enumerate(rules):
         rc = _rule_cfg(c, rule)
-        higher = _higher_is_better(rc, by_rule[rule])
-        ranked = rank(by_rule[rule], higher)
-        batas = min((p.deadline for p in ranked if p.deadline), default=None) or deadline(cfg, rule, model.tahun)
-        rows, tot_n, tot_v = [], 0, Decimal(0)
-        for pd in ranked:
-            nilai = sum((p.nilai or Decimal(0) for p in pd.packages), Decimal(0))
-            n = pd.n_packages if pd.n_packages is not None else len(pd.packages)
-            tot_n += n
-            tot_v += nilai
-            gap = _shortfall(pd, higher)
-            rows.append({"nama": pd.nama_satker, "measured": fmt.ukuran(pd.measured, pd.unit),
-                         "target": fmt.ukuran(pd.target, pd.unit), "gap": fmt.ukuran(gap, pd.unit),
-                         "n_paket": fmt.angka(n), "nilai": fmt.angka(nilai)})
-        peringkat.append({"nama": _rule_name(c, rule), "batas": fmt.tanggal(batas), "rows": rows,
-                          "total_paket": fmt.angka(tot_n), "total_nilai": fmt.angka(tot_v)})
+        batas = min((p.deadline for p in by_rule[rule] if p.deadline), default=None) or deadline(cfg, rule, model.tahun)
+        deadlines[rule] = dl = letter_deadline(c, rule, batas, model.tanggal)
         instr = rc.get("instruksi") or f"menindaklanjuti temuan aturan {rule} bersama UKPBJ"
-        isi_items.append({
-            "num": f"{chr(ord('a') + i % 26)}.",
-            "text": f"{instr[0].upper()}{instr[1:]} paling lambat tanggal {fmt.tanggal(batas)}; "
-                    f"{len(ranked)} Perangkat Daerah, {fmt.angka(tot_n)} paket senilai {fmt.rupiah(tot_v)}."
-                    if batas else f"{instr[0].upper()}{instr[1:]}; {len(ranked)} Perangkat Daerah, "
-                    f"{fmt.angka(tot_n)} paket senilai {fmt.rupiah(tot_v)}."})
-        for pd in ranked:
-            prow, total = [], Decimal(0)
-            pkgs = sorted(pd.packages, key=lambda p: (-(p.hari_terlambat or 0), -(p.nilai or 0), str(p.package_id)))
-            for p in pkgs:
-                act = resolve_action(c, rule=rule, source=p.source, status_pkt=p.status_pkt,
-                                     status_pengiriman=p.status_pengiriman)
-                n_review += act.review
-                total += p.nilai or Decimal(0)
-                prow.append({"kd_rup": p.kd_rup or "–", "nama": p.nama_paket, "nilai": fmt.angka(p.nilai),
-                             "status": _status(p), "hari": fmt.angka(p.hari_terlambat)
-                             if p.hari_terlambat is not None else "–",
-                             "aksi": act.aksi, "pelaksana": act.pelaksana, "review": act.review})
-            rincian.append({"nama": pd.nama_satker, "aturan": _rule_name(c, rule),
-                            "measured": fmt.ukuran(pd.measured, pd.unit), "target": fmt.ukuran(pd.target, pd.unit),
-                            "rows": prow, "total_nilai": fmt.angka(total)})
+        isi_items.append({"num": f"{chr(ord('a') + i % 26)}.",
+                          "text": f"{instr[0].upper()}{instr[1:]} {dl.text}; {', '.join(_rule_facts(by_rule[rule]))}."})
+
+    daftar = _pd_rows(rules, by_rule, c, deadlines)
+    order = {r["kd"]: k for k, r in enumerate(daftar)}
+    rincian, n_review = [], 0
+    pds_with_packages = sorted({p.kd_satker_str for r in rules for p in by_rule[r] if p.packages}, key=order.get)
+    for kd in pds_with_packages:
+        groups, total_n, total_v, name = [], 0, Decimal(0), ""
+        for rule in rules:
+            for pd in by_rule[rule]:
+                if pd.kd_satker_str != kd or not pd.packages:
+                    continue
+                name = pd.nama_satker
+                g, rv = _package_groups(c, rule, pd, limit)
+                groups += g
+                n_review += rv
+                total_n += len(pd.packages)
+                total_v += sum((p.nilai or Decimal(0) for p in pd.packages), Decimal(0))
+        rincian.append({"nama": name, "groups": groups, "total_paket": fmt.angka(total_n),
+                        "total_nilai": fmt.angka(total_v), "batas": daftar[order[kd]]["batas"]})
 
     isi = c.get("isi") or {}
     bagian = [
@@ -181,6 +292,9 @@ def build_context(model: Circular, cfg: Mapping[str, Any], report_id: str) -> di
          "paragraf_akhir": [isi.get("isi_penutup_daftar", "")]},
         {"judul": "Penutup", "paragraf": isi.get("penutup", [])},
     ]
+    if not isi_items:
+        bagian[4] = {"judul": "Isi Edaran", "paragraf": [isi.get("isi_tanpa_temuan", "Tidak terdapat Perangkat "
+                                                                  "Daerah yang perlu menindaklanjuti temuan.")]}
     # Missing/failed inputs or a high orphan share: say so in the letter, before the closing.
     from pantau.report.pemda import input_caveat
 
@@ -198,7 +312,6 @@ def build_context(model: Circular, cfg: Mapping[str, Any], report_id: str) -> di
            "nip": signer.get("nip") if show else None}
     jabatan = " ".join(signer["jabatan"]).rstrip(",")
     nomor_text = model.nomor or "………"
-    lamp = c.get("lampiran") or {}
     return {
         "doc": {"title": f"Surat Edaran {jabatan} Nomor {model.nomor or '(DRAF)'}",
                 "author": f"{c['pemda'].get('unit', '')} {nama}".strip(), "report_id": report_id,
@@ -214,32 +327,42 @@ def build_context(model: Circular, cfg: Mapping[str, Any], report_id: str) -> di
                      "judul_daftar": lamp.get("judul_daftar", "DAFTAR PERANGKAT DAERAH"),
                      "judul_grafik": lamp.get("judul_grafik", "GRAFIK"),
                      "judul_rincian": lamp.get("judul_rincian", "RINCIAN PAKET"),
-                     "peringkat": peringkat, "rincian": rincian, "n_review": n_review,
+                     "urutan": lamp.get("keterangan_urutan", URUTAN),
+                     "daftar": daftar, "rincian": rincian, "n_review": n_review,
                      "periksa": (c.get("aksi_periksa") or {}).get("aksi", "Periksa status paket bersama UKPBJ")},
         "charts": build_charts(model, c),
         "n_review": n_review,
     }
 
 
+SISA = "… dan ${n} paket lainnya dengan aksi yang sama senilai ${nilai} (daftar lengkap pada UKPBJ)."
+URUTAN = ("Urutan menurut nilai yang dipertaruhkan: nilai paket yang harus ditindaklanjuti ditambah kekurangan "
+          "realisasi terhadap target penyerapan, lalu selisih capaian terhadap target. Peringkat menurut tambahan "
+          "nilai ITKP akan menggantikannya setelah simulasi dampak tersedia.")
+
+
 def build_charts(model: Circular, cfg: Mapping[str, Any]) -> list:
     """ITKP components (score as % of max) and penyerapan per PD; without either, lagging vs target."""
     charts = []
+    labels = cfg.get("label_kode") or {}
     if model.itkp:
-        rows = [(f"{c.component} ({fmt.angka(c.score) if c.score is not None else '–'} dari "
-                 f"{fmt.angka(c.max_score) if c.max_score is not None else '–'})",
+        rows = [(f"{fmt.component_label(c.component, labels)} ({fmt.angka(c.score) if c.score is not None else '–'} "
+                 f"dari {fmt.angka(c.max_score) if c.max_score is not None else '–'})",
                  (c.score / c.max_score * 100) if c.score is not None and c.max_score else None, None, None)
                 for c in model.itkp]
         charts.append(hbar_chart("Komponen ITKP (skor terhadap skor maksimal, %)", rows,
                                  (("Skor (% dari maksimal)", "#4a6fa5"),), row_h=16))
     if model.penyerapan:
         items = sorted(model.penyerapan, key=lambda p: (p.paid_pct or 0, p.nama_satker))
-        for start in range(0, len(items), 42):
-            chunk = items[start:start + 42]
+        per = 46
+        for start in range(0, len(items), per):
+            chunk = items[start:start + per]
             rows = [(p.nama_satker, p.committed_pct, p.paid_pct, p.target_pct) for p in chunk]
             charts.append(hbar_chart(
                 f"Penyerapan per Perangkat Daerah per {fmt.tanggal(model.as_of)} (% dari pagu)"
-                + (f", bagian {start // 42 + 1}" if len(items) > 42 else ""), rows,
-                (("Terkontrak", "#4a6fa5"), ("Dibayar", "#e0a030"), ("Target (garis merah)", "#cc0000"))))
+                + (f", bagian {start // per + 1}" if len(items) > per else ""), rows,
+                (("Terkontrak", "#4a6fa5"), ("Dibayar", "#e0a030"), ("Target (garis merah)", "#cc0000")),
+                row_h=12))
     if not charts:
         for pd_rule in _rule_order(cfg, {p.rule for p in model.lagging}):
             pds = [p for p in model.lagging if p.rule == pd_rule and (p.unit in (None, "%"))][:42]
@@ -269,7 +392,7 @@ def _css(model: Circular, cfg: Mapping[str, Any], report_id: str) -> str:
     landscape = paper.get("lampiran_orientasi", "landscape") == "landscape"
     w, h = size.split()
     kop = [float(x) for x in paper.get("kop_font_pt", [14, 16, 9])]
-    footer = f"Dibuat oleh Pantau PBJ \u00b7 ID registri {report_id} \u00b7 cek keaslian: pantau verify"
+    footer = f"Dibuat oleh Pantau PBJ \u00b7 ID registri {report_id} \u00b7 cek keaslian: pantau verify <berkas>"
     return _env()[1].get_template(CSS_TEMPLATE).render(
         page_size=size, lampiran_size=f"{h} {w}" if landscape else size, font_pt=float(paper.get("font_pt", 12)),
         kop_pt=kop, footer=footer, draft=model.is_draft)
