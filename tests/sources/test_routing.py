@@ -224,3 +224,15 @@ def test_inaproc_connection_in_uri_or_json_form_gives_the_same_base_url(monkeypa
     monkeypatch.delenv("PANTAU_INAPROC_URL", raising=False)
     monkeypatch.setenv("AIRFLOW_CONN_PANTAU_INAPROC", conn_value)
     assert routing.inaproc_credentials() == ("https://data.example.test/api", "tok-en")
+
+
+def test_a_404_before_a_fallback_is_a_warning_not_an_error(warehouse_url, conn, gsim, caplog):
+    """The partition loads from ISB: the INAPROC 404 before it must not print a red ERROR line."""
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="pantau.sources.extract"):
+        res = extract_partition(STRUKTUR, "D197", 2025)
+    assert res.source_system == "isb" and res.fallbacks
+    records = [r for r in caplog.records if r.name == "pantau.sources.extract"]
+    assert any("endpoint not available" in r.getMessage() for r in records)
+    assert not [r.getMessage() for r in records if r.levelno >= logging.ERROR]

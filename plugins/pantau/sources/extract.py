@@ -245,5 +245,8 @@ def _land_failure(plan: SourcePlan, started: datetime, buffer: raw.PageBuffer, e
         return
     if isinstance(exc, E.SourceError):
         exc.with_context(fetch_id=res.fetch_id)
-    log.error("extract %s %s %s failed (fetch_id=%s, %d pages kept): %s", plan.dataset, plan.instansi,
-              plan.tahun, res.fetch_id, res.n_pages, text)
+    # A 404 is a named outcome, not a crash: the caller falls back to the next source or records the
+    # partition as `endpoint_not_available` (reported by the DAG's check), so it is a warning here.
+    level = logging.WARNING if isinstance(exc, E.EndpointNotAvailable) else logging.ERROR
+    log.log(level, "extract %s %s %s failed (fetch_id=%s, %d pages kept): %s", plan.dataset, plan.instansi,
+            plan.tahun, res.fetch_id, res.n_pages, text)
