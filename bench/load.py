@@ -90,14 +90,8 @@ def new_fetch(url: str, n: int, kd_klpd: str = "D107") -> int:
 
 
 def bench(n: int, sample: int, repeat: int = 2) -> None:
-    base = warehouse_url()
-    name = f"pantau_bench_{uuid.uuid4().hex[:6]}"
-    admin = db.connect(str(make_url(base).set(database="postgres")))
-    admin.autocommit = True
-    admin.cursor().execute(f'CREATE DATABASE "{name}"')
-    url = str(make_url(base).set(database=name))
+    url, name, admin = temp_database()
     try:
-        migrate(url, log=lambda *_: None)
         t_make, df = timed(lambda: make_frame(n))
         print(f"rows: {n:,} ({DATASET}, {df.shape[1]} columns); frame built in {t_make:.1f}s")
         fetch = new_fetch(url, n)
@@ -201,7 +195,12 @@ def temp_database() -> tuple[str, str, object]:
     admin.autocommit = True
     admin.cursor().execute(f'CREATE DATABASE "{name}"')
     url = str(make_url(base).set(database=name))
-    migrate(url, log=lambda *_: None)
+    try:
+        migrate(url, log=lambda *_: None)
+    except BaseException:
+        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+        raise
     return url, name, admin
 
 
